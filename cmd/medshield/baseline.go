@@ -1,0 +1,3 @@
+package main
+
+func cmdBaseline() command { return pending("baseline", "check security baselines (SCA policies)") }

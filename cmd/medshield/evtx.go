@@ -1,0 +1,5 @@
+package main
+
+func cmdEvtx() command {
+	return pending("evtx", "read Windows .evtx files (dump as XML or JSON lines)")
+}

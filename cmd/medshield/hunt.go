@@ -1,0 +1,3 @@
+package main
+
+func cmdHunt() command { return pending("hunt", "hunt event logs with Sigma rules") }

@@ -1,0 +1,5 @@
+package main
+
+func cmdSensor() command {
+	return pending("sensor", "network threat detection on a pcap or an interface")
+}

@@ -1,0 +1,3 @@
+package main
+
+func cmdServer() command { return pending("server", "run the medshield server") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdToken() command { return pending("token", "manage enrolment tokens") }

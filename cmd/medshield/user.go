@@ -1,0 +1,3 @@
+package main
+
+func cmdUser() command { return pending("user", "manage console users and API keys") }

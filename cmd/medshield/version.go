@@ -1,0 +1,3 @@
+package main
+
+func cmdVersion() command { return pending("version", "print the version") }

@@ -1,0 +1,3 @@
+package main
+
+func cmdVuln() command { return pending("vuln", "vulnerability posture: inventory and OSV matching") }
