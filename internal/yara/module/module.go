@@ -72,8 +72,9 @@ func (t *Type) Lookup(name string) *Type {
 
 // Signature is one overload of a module function. Args uses the letters
 // YARA uses in its own declarations: 'i' integer, 'f' float, 's' string,
-// 'r' regexp. Result is KindInteger (also for booleans), KindFloat or
-// KindString.
+// 'r' regexp, and 'b' boolean (passed as an integer 0 or 1; only
+// math.to_number uses it, and YARA rejects an integer there). Result is
+// KindInteger (also for booleans), KindFloat or KindString.
 type Signature struct {
 	Args   string
 	Result Kind

@@ -1,0 +1,221 @@
+// Package reference runs the reference YARA command-line tool (yara 4.2.3,
+// Debian package "yara") for module tests: it dumps a module's data with
+// `yara -D` and collects console.log lines, and it flattens medshield module
+// values into the same "path = value" form so that tests can compare field by
+// field. Tests skip when yara is not installed, unless MEDSHIELD_REQUIRE_YARA=1.
+//
+// Only tests import this package.
+package reference
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medshield/medshield/internal/yara/module"
+)
+
+// Yara returns the path of the yara binary, skipping the test when it is
+// absent (failing when MEDSHIELD_REQUIRE_YARA=1).
+func Yara(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("yara")
+	if err != nil {
+		if os.Getenv("MEDSHIELD_REQUIRE_YARA") == "1" {
+			t.Fatalf("reference yara not found (MEDSHIELD_REQUIRE_YARA=1): %v", err)
+		}
+		t.Skip("reference yara not installed (apt-get install yara); skipping comparison")
+	}
+	return p
+}
+
+func run(t testing.TB, rule, file string, args ...string) []byte {
+	t.Helper()
+	bin := Yara(t)
+	rf := filepath.Join(t.TempDir(), "r.yar")
+	if err := os.WriteFile(rf, []byte(rule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	args = append(append([]string{"-w"}, args...), rf, file)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("yara %v: %v: %s", args, err, stderr.String())
+	}
+	return out
+}
+
+// Console runs rule on file and returns yara's output lines (console.log
+// lines and "rule file" match lines).
+func Console(t testing.TB, rule, file string) []string {
+	t.Helper()
+	out := strings.TrimRight(string(run(t, rule, file)), "\n")
+	if out == "" {
+		return nil
+	}
+	return strings.Split(out, "\n")
+}
+
+// Dump returns the module data yara prints with -D for file, flattened to
+// path → printed value (e.g. "sections[0].name" → `".text"`).
+func Dump(t testing.TB, mod, file string) map[string]string {
+	t.Helper()
+	out := run(t, fmt.Sprintf("import %q\nrule dump { condition: false }\n", mod), file, "-D")
+	return parseDump(string(out), mod)
+}
+
+func parseDump(out, mod string) map[string]string {
+	res := map[string]string{}
+	var stack []string // path element per indent level
+	for _, line := range strings.Split(out, "\n") {
+		depth := len(line) - len(strings.TrimLeft(line, "\t"))
+		body := line[depth:]
+		if body == "" {
+			continue
+		}
+		if depth == 0 {
+			if body != mod {
+				continue // the next module or a match line
+			}
+			stack = stack[:0]
+			continue
+		}
+		name, val, hasVal := strings.Cut(body, " = ")
+		if !hasVal && strings.HasSuffix(body, " =") {
+			name, hasVal = strings.TrimSuffix(body, " ="), true
+		}
+		if depth-1 > len(stack) {
+			continue // malformed nesting; ignore
+		}
+		stack = stack[:depth-1]
+		elem := name
+		if strings.HasPrefix(name, "[") || len(stack) == 0 {
+			// array items print "[i]"; keep them glued to the parent
+		} else {
+			elem = "." + name
+		}
+		if hasVal {
+			res[strings.TrimPrefix(strings.Join(stack, "")+elem, ".")] = val
+		} else {
+			stack = append(stack, elem)
+		}
+	}
+	return res
+}
+
+// Flatten renders v (a module root) in yara -D's form. Dictionary keys
+// print like struct members, as yara does.
+func Flatten(v module.Value) map[string]string {
+	res := map[string]string{}
+	flatten(res, "", v)
+	return res
+}
+
+func flatten(res map[string]string, path string, v module.Value) {
+	switch v.Kind {
+	case module.KindStruct:
+		for k, f := range v.Fields {
+			flatten(res, join(path, k), f)
+		}
+		return
+	case module.KindArray:
+		for i, it := range v.Items {
+			flatten(res, path+"["+strconv.Itoa(i)+"]", it)
+		}
+		return
+	case module.KindDict:
+		for k, it := range v.Dict {
+			flatten(res, join(path, k), it)
+		}
+		return
+	}
+	res[path] = Format(v)
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// Format prints a scalar as yara -D does.
+func Format(v module.Value) string {
+	if v.Undefined {
+		return "YR_UNDEFINED"
+	}
+	switch v.Kind {
+	case module.KindInteger:
+		return strconv.FormatInt(v.I, 10)
+	case module.KindFloat:
+		return CFloat(v.F)
+	case module.KindString:
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, c := range v.S {
+			if c >= 0x20 && c < 0x7f {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			}
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	return "YR_UNDEFINED"
+}
+
+// CFloat formats like glibc's printf("%f").
+func CFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'f', 6, 64)
+}
+
+// Diff compares yara's dump with ours and returns one line per difference,
+// sorted. Keys for which skip returns true are ignored.
+func Diff(want, got map[string]string, skip func(key string) bool) []string {
+	var d []string
+	for k, w := range want {
+		if skip != nil && skip(k) {
+			continue
+		}
+		g, ok := got[k]
+		if !ok {
+			g = "YR_UNDEFINED"
+		}
+		if g != w {
+			d = append(d, fmt.Sprintf("%s: yara %s, medshield %s", k, w, g))
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; ok || (skip != nil && skip(k)) || g == "YR_UNDEFINED" {
+			continue
+		}
+		d = append(d, fmt.Sprintf("%s: yara (absent), medshield %s", k, g))
+	}
+	sort.Strings(d)
+	return d
+}
