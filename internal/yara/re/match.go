@@ -1,0 +1,309 @@
+package re
+
+import "math/bits"
+
+// Set is a set of positions 0..n in a View, as a bitset.
+type Set []uint64
+
+// NewSet returns an empty set for positions 0..n.
+func NewSet(n int) Set { return make(Set, n/64+1) }
+
+// Add adds position i.
+func (s Set) Add(i int) { s[i>>6] |= 1 << (uint(i) & 63) }
+
+// Has reports whether position i is in the set.
+func (s Set) Has(i int) bool { return i>>6 < len(s) && s[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// Empty reports whether the set has no position.
+func (s Set) Empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Each calls f for each position in increasing order.
+func (s Set) Each(f func(i int)) {
+	for wi, w := range s {
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			f(wi*64 + t)
+			w &= w - 1
+		}
+	}
+}
+
+// Min returns the smallest position, or -1.
+func (s Set) Min() int {
+	for wi, w := range s {
+		if w != 0 {
+			return wi*64 + bits.TrailingZeros64(w)
+		}
+	}
+	return -1
+}
+
+// Max returns the largest position, or -1.
+func (s Set) Max() int {
+	for wi := len(s) - 1; wi >= 0; wi-- {
+		if w := s[wi]; w != 0 {
+			return wi*64 + 63 - bits.LeadingZeros64(w)
+		}
+	}
+	return -1
+}
+
+func (s Set) addRange(lo, hi int) {
+	for i := lo; i <= hi; {
+		if i&63 == 0 && i+63 <= hi {
+			s[i>>6] = ^uint64(0)
+			i += 64
+			continue
+		}
+		s.Add(i)
+		i++
+	}
+}
+
+// View is the input of a match: the bytes in the direction of matching and
+// the bytes just outside (for \b), plus where data starts and ends.
+type View struct {
+	B      []byte
+	Before int // byte before B[0], -1 if none
+	After  int // byte after B[len(B)-1], -1 if none
+	// BeginAt and EndAt are the view positions equal to the start and end
+	// of the scanned data, or -1 when outside the view.
+	BeginAt, EndAt int
+}
+
+// Budget bounds the work of one match: it is decremented per step and the
+// match gives up (no match) when it reaches zero.
+type Budget struct{ N int }
+
+type matcher struct {
+	v      *View
+	n      int // len(v.B)
+	budget *Budget
+}
+
+// Run returns the set of end positions reachable from the start positions
+// in start by matching n on v. start is not modified.
+func Run(n *Node, v *View, start Set, budget *Budget) Set {
+	m := &matcher{v: v, n: len(v.B), budget: budget}
+	s := make(Set, len(start))
+	copy(s, start)
+	return m.run(n, s)
+}
+
+func (m *matcher) spend(k int) bool {
+	if m.budget == nil {
+		return true
+	}
+	m.budget.N -= k
+	return m.budget.N > 0
+}
+
+func (m *matcher) wordAt(i int) bool {
+	var b int
+	if i < 0 {
+		b = m.v.Before
+	} else if i >= m.n {
+		b = m.v.After
+	} else {
+		b = int(m.v.B[i])
+	}
+	return b >= 0 && IsWordByte(byte(b))
+}
+
+// run consumes s (it may be overwritten) and returns the end set.
+func (m *matcher) run(n *Node, s Set) Set {
+	if !m.spend(len(s)) {
+		return clear(s)
+	}
+	switch n.Op {
+	case OpEmpty:
+		return s
+	case OpClass:
+		out := make(Set, len(s))
+		b := m.v.B
+		s.Each(func(i int) {
+			if i < m.n && n.Class.Has(b[i]) {
+				out.Add(i + 1)
+			}
+		})
+		return out
+	case OpConcat:
+		for _, sub := range n.Subs {
+			s = m.run(sub, s)
+			if s.Empty() {
+				return s
+			}
+		}
+		return s
+	case OpAlt:
+		out := make(Set, len(s))
+		for _, sub := range n.Subs {
+			c := make(Set, len(s))
+			copy(c, s)
+			r := m.run(sub, c)
+			for i := range out {
+				out[i] |= r[i]
+			}
+		}
+		return out
+	case OpRepeat:
+		return m.repeat(n, s)
+	case OpBegin:
+		return keepOnly(s, m.v.BeginAt)
+	case OpEnd:
+		return keepOnly(s, m.v.EndAt)
+	case OpWordB, OpNotWordB:
+		want := n.Op == OpWordB
+		out := make(Set, len(s))
+		s.Each(func(i int) {
+			if (m.wordAt(i-1) != m.wordAt(i)) == want {
+				out.Add(i)
+			}
+		})
+		return out
+	}
+	return clear(s)
+}
+
+func clear(s Set) Set {
+	for i := range s {
+		s[i] = 0
+	}
+	return s
+}
+
+func keepOnly(s Set, pos int) Set {
+	keep := pos >= 0 && s.Has(pos)
+	clear(s)
+	if keep {
+		s.Add(pos)
+	}
+	return s
+}
+
+func (m *matcher) repeat(n *Node, s Set) Set {
+	sub := n.Subs[0]
+	if sub.Op == OpClass && sub.Class.Count() == 256 {
+		return m.jump(n, s)
+	}
+	for k := 0; k < n.Min; k++ {
+		s = m.run(sub, s)
+		if s.Empty() {
+			return s
+		}
+	}
+	acc := make(Set, len(s))
+	copy(acc, s)
+	cur := s
+	for k := n.Min; n.Max < 0 || k < n.Max; k++ {
+		cur = m.run(sub, cur)
+		changed := false
+		for i := range cur {
+			nw := cur[i] &^ acc[i]
+			cur[i] = nw
+			if nw != 0 {
+				changed = true
+				acc[i] |= nw
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return acc
+}
+
+// jump handles .{lo,hi} over any byte (hex jumps) with range operations.
+func (m *matcher) jump(n *Node, s Set) Set {
+	out := make(Set, len(s))
+	lo := n.Min
+	hi := n.Max
+	s.Each(func(i int) {
+		a := i + lo
+		b := m.n
+		if hi >= 0 && i+hi < b {
+			b = i + hi
+		}
+		if a <= b {
+			out.addRange(a, b)
+		}
+	})
+	return out
+}
+
+// Matcher verifies a pattern anchored at one position, the way YARA's
+// scanner does: forward from the atom, backwards for the part before it.
+type Matcher struct {
+	Fwd, Bwd *Node // Bwd is the reversed prefix, nil when empty
+	Lazy     bool  // report the shortest forward match instead of the longest
+}
+
+// Forward returns the length of the match of m.Fwd starting at data[pos],
+// or -1.
+func (m *Matcher) Forward(data []byte, pos int, budget *Budget) int {
+	return ForwardLen(m.Fwd, data, pos, m.Lazy, budget)
+}
+
+// ForwardLen matches n at data[pos:] and returns the match length (longest,
+// or shortest when lazy), or -1.
+func ForwardLen(n *Node, data []byte, pos int, lazy bool, budget *Budget) int {
+	end := min(len(data), pos+WindowLimit)
+	v := View{B: data[pos:end], Before: -1, After: -1, BeginAt: -1, EndAt: -1}
+	if pos > 0 {
+		v.Before = int(data[pos-1])
+	} else {
+		v.BeginAt = 0
+	}
+	if end < len(data) {
+		v.After = int(data[end])
+	} else {
+		v.EndAt = end - pos
+	}
+	start := NewSet(len(v.B))
+	start.Add(0)
+	ends := Run(n, &v, start, budget)
+	if lazy {
+		return ends.Min()
+	}
+	return ends.Max()
+}
+
+// Starts returns the distances d such that m.Bwd matches data[pos-d:pos];
+// with no backward part it returns just 0.
+func (m *Matcher) Starts(data []byte, pos int, budget *Budget) Set {
+	if m.Bwd == nil {
+		s := NewSet(0)
+		s.Add(0)
+		return s
+	}
+	begin := max(0, pos-WindowLimit)
+	w := pos - begin
+	rev := make([]byte, w)
+	for i := 0; i < w; i++ {
+		rev[i] = data[pos-1-i]
+	}
+	v := View{B: rev, Before: -1, After: -1, BeginAt: -1, EndAt: -1}
+	if pos < len(data) {
+		v.Before = int(data[pos])
+	} else {
+		v.BeginAt = 0 // reversed: the end of data is where we begin
+	}
+	if begin > 0 {
+		v.After = int(data[begin-1])
+	} else {
+		v.EndAt = w
+	}
+	// In the reversed view, OpBegin (from a reversed '$') must match the end
+	// of data, and OpEnd (from '^') the start of data; Reverse swapped them,
+	// so BeginAt/EndAt here are expressed in reversed terms.
+	start := NewSet(w)
+	start.Add(0)
+	return Run(m.Bwd, &v, start, budget)
+}
