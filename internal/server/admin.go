@@ -204,3 +204,12 @@ func (a *Admin) EnsureAdmin(ctx context.Context, name, password string) (created
 	}
 	return true, pw, nil
 }
+
+// NewAdminFor returns the admin operations of a running server (same store,
+// audit log and clock).
+func NewAdminFor(s *Server) *Admin {
+	return &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+}
+
+// CAFingerprint returns the fingerprint agents pin.
+func (s *Server) CAFingerprint() string { return s.ca.Fingerprint() }
