@@ -34,8 +34,10 @@ Prints every record of each FILE in file order.
                Execution_ProcessID, Security_UserID) and unnamed <Data> values
                as the list "Data". See docs/evtx.md for how values are rendered.
 
-Damaged chunks and records are reported on stderr and skipped; the exit
-status is 1 when anything was skipped or a file could not be read.`)
+Damaged chunks and records are reported on stderr ("skipped: ...") and
+skipped; checksum mismatches are reported as warnings and the data is used.
+The exit status is 1 when a record or chunk was skipped or a file could not
+be read.`)
 	format := fs.String("format", "xml", "output format: xml or jsonl")
 	quiet := fs.Bool("quiet", false, "do not print skipped chunks and records, only count them")
 	if err := parseFlags(e, fs, args); err != nil {
@@ -52,7 +54,12 @@ status is 1 when anything was skipped or a file could not be read.`)
 	failed := 0
 	for _, path := range fs.Args() {
 		st, err := evtx.Dump(ctx, e.stdout, path, *format, func(err error) {
-			if !*quiet {
+			if *quiet {
+				return
+			}
+			if evtx.IsWarning(err) {
+				fmt.Fprintf(e.stderr, "warning: %v\n", err)
+			} else {
 				fmt.Fprintf(e.stderr, "skipped: %v\n", err)
 			}
 		})
@@ -64,7 +71,7 @@ status is 1 when anything was skipped or a file could not be read.`)
 		if st.Errors > 0 {
 			failed++
 		}
-		e.log.Debug("evtx dump", "file", path, "records", st.Records, "skipped", st.Errors)
+		e.log.Debug("evtx dump", "file", path, "records", st.Records, "skipped", st.Errors, "warnings", st.Warnings)
 	}
 	if failed > 0 {
 		return &exitCode{code: 1}

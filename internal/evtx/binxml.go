@@ -101,7 +101,7 @@ type parser struct {
 	pos     int
 	end     int
 	depth   int
-	inValue bool // parsing BinXML held in a substitution value
+	inTmpl  bool // parsing a template definition (elements carry a dependency id)
 }
 
 func (p *parser) need(n int) error {
@@ -332,23 +332,18 @@ func (p *parser) element(tok byte) (node, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	p.pos++
-	start := p.pos
-	if _, err := p.u16(); err != nil { // dependency identifier
-		return node{}, err
-	}
-	size, err := p.u32()
-	if err != nil {
-		return node{}, err
-	}
-	// Inside substitution values the dependency identifier is sometimes
-	// absent; an impossible data size betrays that, so read again without it.
-	if p.inValue && int(size) > p.end-p.pos {
-		p.pos = start
-		if _, err := p.u32(); err != nil {
+	// Only elements of template definitions carry a dependency identifier;
+	// those of plain records (forwarded events) and of BinXML values do not.
+	if p.inTmpl {
+		if _, err := p.u16(); err != nil {
 			return node{}, err
 		}
 	}
+	if _, err := p.u32(); err != nil { // data size
+		return node{}, err
+	}
 	n := node{kind: kElement}
+	var err error
 	if n.name, err = p.name(); err != nil {
 		return n, err
 	}
@@ -470,7 +465,7 @@ func (p *parser) templateInstance() (node, error) {
 		}
 		v := value{typ: typ, data: p.b[p.pos : p.pos+size]}
 		if typ == typeBinXML && size > 0 {
-			sub := parser{c: p.c, b: p.b, pos: p.pos, end: p.pos + size, depth: p.depth + 1, inValue: true}
+			sub := parser{c: p.c, b: p.b, pos: p.pos, end: p.pos + size, depth: p.depth + 1}
 			if v.frag, err = sub.fragment(); err != nil {
 				return node{}, fmt.Errorf("value %d (binxml): %w", i, err)
 			}
@@ -518,7 +513,7 @@ func (c *chunk) parseTemplate(off uint32, depth int) (*template, error) {
 	// Mark the definition as in progress so that a self-referencing
 	// template fails instead of recursing.
 	c.tmplErr[off] = errors.New("template refers to itself")
-	p := parser{c: c, b: c.data, pos: o + 24, end: end, depth: depth}
+	p := parser{c: c, b: c.data, pos: o + 24, end: end, depth: depth, inTmpl: true}
 	nodes, err := p.fragment()
 	delete(c.tmplErr, off)
 	if err != nil {

@@ -16,8 +16,9 @@ const (
 
 // DumpStats counts what Dump wrote and skipped.
 type DumpStats struct {
-	Records int
-	Errors  int // records or chunks skipped, checksum mismatches included
+	Records  int
+	Errors   int // records or chunks skipped
+	Warnings int // checksum mismatches (data used anyway)
 }
 
 // Dump writes every record of the file at path to w, as XML (records one
@@ -29,7 +30,11 @@ func Dump(ctx context.Context, w io.Writer, path, format string, onError func(er
 		return st, fmt.Errorf("unknown format %q (want xml or jsonl)", format)
 	}
 	f, err := Open(path, Options{OnError: func(err error) {
-		st.Errors++
+		if IsWarning(err) {
+			st.Warnings++
+		} else {
+			st.Errors++
+		}
 		if onError != nil {
 			onError(fmt.Errorf("%s: %w", path, err))
 		}

@@ -19,10 +19,10 @@ type Options struct {
 
 // Error describes a skipped problem; it is what Options.OnError receives.
 type Error struct {
-	Chunk  int   // chunk number, -1 for the file header
-	Offset int64 // file offset of the chunk or record
-	Fatal  bool  // false: the data was still used (checksum mismatch)
-	Err    error
+	Chunk   int   // chunk number, -1 for the file header
+	Offset  int64 // file offset of the chunk or record
+	Warning bool  // true: only a warning, the data was still used (checksum mismatch)
+	Err     error
 }
 
 func (e *Error) Error() string {
@@ -30,6 +30,13 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("evtx header: %v", e.Err)
 	}
 	return fmt.Sprintf("evtx chunk %d at offset %#x: %v", e.Chunk, e.Offset, e.Err)
+}
+
+// IsWarning reports whether err is an *Error for a problem that did not
+// lose data (a checksum mismatch).
+func IsWarning(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Warning
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -66,7 +73,7 @@ func NewReader(r io.ReaderAt, size int64, opts Options) (*Reader, error) {
 		rd.nchunks = int((size - fileHeaderSize + chunkSize - 1) / chunkSize)
 	}
 	if !h.ChecksumOK {
-		rd.report(&Error{Chunk: -1, Err: errors.New("file header checksum mismatch")})
+		rd.report(&Error{Chunk: -1, Warning: true, Err: errors.New("file header checksum mismatch")})
 	}
 	return rd, nil
 }
@@ -172,10 +179,10 @@ func (r *Reader) parseChunk(i int, off int64, data []byte) (recs []*Record, err 
 		return nil, &Error{Chunk: i, Offset: off, Err: err}
 	}
 	if !h.headerCRCValid {
-		r.report(&Error{Chunk: i, Offset: off, Err: errors.New("chunk header checksum mismatch (data used anyway)")})
+		r.report(&Error{Chunk: i, Offset: off, Warning: true, Err: errors.New("chunk header checksum mismatch (data used anyway)")})
 	}
 	if !h.recordsCRCValid {
-		r.report(&Error{Chunk: i, Offset: off, Err: errors.New("records checksum mismatch (data used anyway)")})
+		r.report(&Error{Chunk: i, Offset: off, Warning: true, Err: errors.New("records checksum mismatch (data used anyway)")})
 	}
 	c := &chunk{index: i, data: data, hdr: h,
 		names: make(map[uint32]string, 64), templates: make(map[uint32]*template, 16), tmplErr: map[uint32]error{}}

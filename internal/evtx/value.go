@@ -38,7 +38,6 @@ const (
 )
 
 const hexUpper = "0123456789ABCDEF"
-const hexLower = "0123456789abcdef"
 
 // fixedSize is the item size of fixed-width types (0 for variable ones).
 func fixedSize(t uint8) int {
@@ -192,9 +191,9 @@ func appendValue(dst []byte, v value) []byte {
 	case typeSizeT, typeHex32, typeHex64:
 		switch {
 		case len(b) >= 8 && v.typ != typeHex32:
-			return appendHex(dst, le.Uint64(b), 16)
+			return appendHex(dst, le.Uint64(b))
 		case len(b) >= 4:
-			return appendHex(dst, uint64(le.Uint32(b)), 8)
+			return appendHex(dst, uint64(le.Uint32(b)))
 		}
 	case typeFileTime:
 		if len(b) >= 8 {
@@ -225,12 +224,12 @@ func appendLatin1(dst []byte, b []byte) []byte {
 	return dst
 }
 
-func appendHex(dst []byte, v uint64, digits int) []byte {
+// appendHex renders 0x plus lower-case digits without padding, as Windows
+// does (SubjectLogonId 0x3e7), so that Sigma rules written against Windows
+// output match.
+func appendHex(dst []byte, v uint64) []byte {
 	dst = append(dst, '0', 'x')
-	for i := digits - 1; i >= 0; i-- {
-		dst = append(dst, hexLower[(v>>(4*uint(i)))&15])
-	}
-	return dst
+	return strconv.AppendUint(dst, v, 16)
 }
 
 func appendHexBytes(dst []byte, b []byte) []byte {
@@ -319,7 +318,7 @@ func appendSID(dst []byte, b []byte) []byte {
 	}
 	dst = append(dst, '-')
 	if auth >= 1<<32 {
-		dst = appendHex(dst, auth, 12)
+		dst = appendHex(dst, auth)
 	} else {
 		dst = strconv.AppendUint(dst, auth, 10)
 	}
