@@ -38,9 +38,7 @@ func (s *Server) routes() http.Handler {
 		writeErr(w, http.StatusNotFound, "not_found", "no such API endpoint: %s %s", r.Method, r.URL.Path)
 	}))
 
-	if s.cfg.Console != nil {
-		mux.Handle("/", s.cfg.Console(s))
-	}
+	mux.HandleFunc("/", s.serveConsole)
 	return securityHeaders(s.recoverer(mux))
 }
 

@@ -69,9 +69,6 @@ type Config struct {
 	Logger    *slog.Logger
 	Limits    Limits
 	Detectors []Detector
-	// Console, when set, serves the web console at "/". It receives the
-	// server so it can call the same API functions.
-	Console func(*Server) http.Handler
 	// OfflineAfter marks a host offline when no heartbeat came for this long
 	// (default 90 s: three missed 30 s heartbeats).
 	OfflineAfter time.Duration
@@ -98,6 +95,27 @@ type Server struct {
 
 	detMu     sync.RWMutex
 	detectors []Detector
+
+	consoleMu sync.RWMutex
+	console   http.Handler
+}
+
+// SetConsole mounts the web console at "/".
+func (s *Server) SetConsole(h http.Handler) {
+	s.consoleMu.Lock()
+	s.console = h
+	s.consoleMu.Unlock()
+}
+
+func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request) {
+	s.consoleMu.RLock()
+	h := s.console
+	s.consoleMu.RUnlock()
+	if h == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "no console in this server")
+		return
+	}
+	h.ServeHTTP(w, r)
 }
 
 // New builds a server from cfg.

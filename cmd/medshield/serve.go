@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/medshield/medshield/internal/console"
+	"github.com/medshield/medshield/internal/pki"
+	"github.com/medshield/medshield/internal/server"
+	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/store/sqlite"
+)
+
+// defaultDataDir is where `up` and `server` keep their state.
+const defaultDataDir = "./medshield-data"
+
+// openStore opens the store named by dsn: "" or "sqlite:PATH" for SQLite
+// (default DATA/medshield.db), "postgres://..." for PostgreSQL.
+func openStore(ctx context.Context, dsn, dataDir string) (store.Store, error) {
+	switch {
+	case dsn == "":
+		return sqlite.Open(ctx, filepath.Join(dataDir, "medshield.db"), sqlite.Options{})
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"), sqlite.Options{})
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	}
+	return nil, fmt.Errorf("--db: unsupported DSN %q (use sqlite:PATH or postgres://...)", redactDSN(dsn))
+}
+
+// redactDSN hides a password in a DSN for error messages and logs.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if c := strings.Index(rest[:at], ":"); c >= 0 {
+				return dsn[:i+3] + rest[:c] + ":***" + rest[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// serverSetup is a server ready to serve, with what `up` prints.
+type serverSetup struct {
+	srv         *server.Server
+	st          store.Store
+	ca          *pki.CA
+	ln          net.Listener
+	url         string
+	adminName   string
+	adminPW     string // set only when the admin account was just created
+	dataDir     string
+	fingerprint string
+}
+
+type serverOptions struct {
+	dataDir   string
+	listen    string
+	dsn       string
+	hostnames []string
+	adminName string
+}
+
+// setupServer prepares the data directory, store, CA, certificates, the
+// first admin account and the listener.
+func setupServer(ctx context.Context, e *env, o serverOptions) (*serverSetup, error) {
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, o.dsn, o.dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	fail := func(err error) (*serverSetup, error) { st.Close(); return nil, err }
+	pkiDir := filepath.Join(o.dataDir, "pki")
+	ca, _, err := pki.LoadOrCreateCA(pkiDir)
+	if err != nil {
+		return fail(fmt.Errorf("internal CA: %w", err))
+	}
+	tlsCert, err := ca.ServerCert(pkiDir, o.hostnames)
+	if err != nil {
+		return fail(err)
+	}
+	created, pw, err := server.NewAdmin(st).EnsureAdmin(ctx, o.adminName, os.Getenv("MEDSHIELD_ADMIN_PASSWORD"))
+	if err != nil {
+		return fail(fmt.Errorf("first admin account: %w", err))
+	}
+	ss := &serverSetup{st: st, ca: ca, adminName: o.adminName, dataDir: o.dataDir, fingerprint: ca.Fingerprint()}
+	if created {
+		ss.adminPW = pw
+	}
+	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log}
+	ss.srv, err = server.New(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fail(fmt.Errorf("listen on %s: %w", o.listen, err))
+	}
+	ss.ln = ln
+	ss.url = "https://" + displayAddr(ln.Addr().String())
+	cons, err := console.New(ss.srv, ss.url, e.log)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	// The console is mounted after construction so that it can use the
+	// server's authentication.
+	ss.srv.SetConsole(cons.Handler())
+	return ss, nil
+}
+
+// displayAddr turns a listen address into a URL host a browser can use.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (ss *serverSetup) close() {
+	if ss.ln != nil {
+		ss.ln.Close()
+	}
+	ss.st.Close()
+}
+
+// serve runs the server until ctx ends.
+func (ss *serverSetup) serve(ctx context.Context, log *slog.Logger) error {
+	err := ss.srv.Serve(ctx, ss.ln)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+func printBanner(e *env, ss *serverSetup) {
+	fmt.Fprintf(e.stdout, "medshield server is running\n")
+	fmt.Fprintf(e.stdout, "  console:        %s/\n", ss.url)
+	fmt.Fprintf(e.stdout, "  admin user:     %s\n", ss.adminName)
+	if ss.adminPW != "" {
+		if os.Getenv("MEDSHIELD_ADMIN_PASSWORD") != "" {
+			fmt.Fprintf(e.stdout, "  admin password: (from MEDSHIELD_ADMIN_PASSWORD)\n")
+		} else {
+			fmt.Fprintf(e.stdout, "  admin password: %s   (shown once: store it now)\n", ss.adminPW)
+		}
+	}
+	fmt.Fprintf(e.stdout, "  CA fingerprint: %s\n", ss.fingerprint)
+	fmt.Fprintf(e.stdout, "  data directory: %s\n", ss.dataDir)
+}
