@@ -1,0 +1,460 @@
+package storetest
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/medshield/medshield/internal/event"
+	"github.com/medshield/medshield/internal/store"
+)
+
+func runEvents(t *testing.T, open Opener) {
+	t.Run("EmptyBatch", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		for _, batch := range [][]event.Event{nil, {}} {
+			n, err := s.AppendEvents(ctx, batch)
+			if err != nil || n != 0 {
+				t.Fatalf("AppendEvents(%v) = %d, %v; want 0, nil", batch, n, err)
+			}
+		}
+		countIs(t, s, store.EventQuery{}, 0)
+	})
+	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
+	t.Run("DuplicatesWithinBatch", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		evs := GenEvents(2, 3)
+		n, err := s.AppendEvents(ctx, []event.Event{evs[0], evs[1], evs[0], evs[2], evs[1]})
+		mustNil(t, "append", err)
+		if n != 3 {
+			t.Fatalf("inserted = %d, want 3", n)
+		}
+		countIs(t, s, store.EventQuery{}, 3)
+	})
+	t.Run("DuplicatesAcrossBatches", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		evs := GenEvents(3, 300)
+		n, err := s.AppendEvents(ctx, evs[:200])
+		mustNil(t, "append first", err)
+		if n != 200 {
+			t.Fatalf("first inserted = %d, want 200", n)
+		}
+		n, err = s.AppendEvents(ctx, evs[100:])
+		mustNil(t, "append second", err)
+		if n != 100 {
+			t.Fatalf("second inserted = %d, want 100", n)
+		}
+		n, err = s.AppendEvents(ctx, evs)
+		mustNil(t, "append again", err)
+		if n != 0 {
+			t.Fatalf("re-append inserted = %d, want 0", n)
+		}
+		countIs(t, s, store.EventQuery{}, 300)
+	})
+	t.Run("FailedBatchStoresNothing", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		evs := GenEvents(4, 10)
+		evs[7].Fields = map[string]any{"bad": math.NaN()} // cannot be encoded
+		if _, err := s.AppendEvents(ctx, evs); err == nil {
+			t.Fatal("AppendEvents with an unencodable event succeeded")
+		}
+		countIs(t, s, store.EventQuery{}, 0)
+	})
+	t.Run("Paging10k", func(t *testing.T) { testPaging10k(t, open) })
+	t.Run("Filters", func(t *testing.T) { testFilters(t, open) })
+	t.Run("Limits", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		_, err := s.AppendEvents(ctx, GenEvents(5, 1200))
+		mustNil(t, "append", err)
+		for _, c := range []struct{ limit, want int }{{0, 100}, {-5, 100}, {7, 7}, {1000, 1000}, {5000, 1000}} {
+			p, err := s.QueryEvents(ctx, store.EventQuery{Limit: c.limit})
+			mustNil(t, "query", err)
+			if len(p.Events) != c.want || p.Next == "" {
+				t.Errorf("Limit %d: got %d events (next %q), want %d and a cursor", c.limit, len(p.Events), p.Next, c.want)
+			}
+		}
+		n, err := s.CountEvents(ctx, store.EventQuery{Limit: 3, Cursor: "ignored"})
+		if err != nil || n != 1200 {
+			t.Errorf("CountEvents ignoring limit and cursor = %d, %v; want 1200", n, err)
+		}
+	})
+	t.Run("BadCursor", func(t *testing.T) {
+		s, ctx := open(t), ctxT(t)
+		for _, c := range []string{"x", "!!!!", "AAAA", strings.Repeat("A", 200)} {
+			if _, err := s.QueryEvents(ctx, store.EventQuery{Cursor: c}); err == nil {
+				t.Errorf("cursor %q accepted", c)
+			}
+		}
+	})
+	t.Run("OddContent", func(t *testing.T) { testOddContent(t, open) })
+	t.Run("DeleteBefore", func(t *testing.T) { testDeleteBefore(t, open) })
+	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open) })
+}
+
+func countIs(t *testing.T, s store.Store, q store.EventQuery, want int64) {
+	t.Helper()
+	n, err := s.CountEvents(ctxT(t), q)
+	if err != nil || n != want {
+		t.Fatalf("CountEvents(%+v) = %d, %v; want %d", q, n, err, want)
+	}
+}
+
+// all pages through q and returns the events in order.
+func all(t *testing.T, s store.Store, q store.EventQuery) []event.Event {
+	t.Helper()
+	ctx := ctxT(t)
+	var out []event.Event
+	for pages := 0; ; pages++ {
+		if pages > 100000 {
+			t.Fatal("paging does not end")
+		}
+		p, err := s.QueryEvents(ctx, q)
+		if err != nil {
+			t.Fatalf("QueryEvents(%+v): %v", q, err)
+		}
+		if q.Limit > 0 && len(p.Events) > q.Limit {
+			t.Fatalf("page of %d events, limit %d", len(p.Events), q.Limit)
+		}
+		out = append(out, p.Events...)
+		if p.Next == "" {
+			return out
+		}
+		if len(p.Events) == 0 {
+			t.Fatal("empty page with a next cursor")
+		}
+		q.Cursor = p.Next
+	}
+}
+
+func testRoundTrip(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	evs := GenEvents(1, 60)
+	n, err := s.AppendEvents(ctx, evs)
+	mustNil(t, "append", err)
+	if n != len(evs) {
+		t.Fatalf("inserted = %d, want %d", n, len(evs))
+	}
+	got := all(t, s, store.EventQuery{Limit: 1000})
+	want := expected(evs, func(event.Event) bool { return true })
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if g, w := jsonOf(got[i]), jsonOf(roundTrip(evs[want[i]])); g != w {
+			t.Fatalf("event %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}
+
+// expected returns the indexes of evs matching pred, in the store's order:
+// newest first, ties by insertion order (later first). evs must have been
+// appended in slice order.
+func expected(evs []event.Event, pred func(event.Event) bool) []int {
+	var idx []int
+	for i, e := range evs {
+		if pred(e) {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := evs[b].Timestamp.Compare(evs[a].Timestamp); c != 0 {
+			return c
+		}
+		return b - a
+	})
+	return idx
+}
+
+func testPaging10k(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	const n = 10000
+	evs := GenEvents(10, n)
+	for i := 0; i < n; i += 1000 {
+		k, err := s.AppendEvents(ctx, evs[i:i+1000])
+		mustNil(t, "append", err)
+		if k != 1000 {
+			t.Fatalf("inserted %d, want 1000", k)
+		}
+	}
+	want := expected(evs, func(event.Event) bool { return true })
+	for _, limit := range []int{1000, 997} {
+		got := all(t, s, store.EventQuery{Limit: limit})
+		if len(got) != n {
+			t.Fatalf("limit %d: paged %d events, want %d", limit, len(got), n)
+		}
+		seen := make(map[string]bool, n)
+		for i, e := range got {
+			if seen[e.ID] {
+				t.Fatalf("limit %d: event %s returned twice", limit, e.ID)
+			}
+			seen[e.ID] = true
+			if e.ID != evs[want[i]].ID {
+				t.Fatalf("limit %d: position %d is %s, want %s (order newest first, ties by insertion)", limit, i, e.ID, evs[want[i]].ID)
+			}
+		}
+	}
+	// Paging with a filter.
+	q := store.EventQuery{HostID: "host-b", Limit: 250}
+	got := all(t, s, q)
+	wantB := expected(evs, func(e event.Event) bool { return e.HostID == "host-b" })
+	if len(got) != len(wantB) {
+		t.Fatalf("host-b: paged %d, want %d", len(got), len(wantB))
+	}
+	for i := range got {
+		if got[i].ID != evs[wantB[i]].ID {
+			t.Fatalf("host-b: position %d is %s, want %s", i, got[i].ID, evs[wantB[i]].ID)
+		}
+	}
+}
+
+func testFilters(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	evs := GenEvents(20, 600)
+	for i := 0; i < len(evs); i += 100 {
+		_, err := s.AppendEvents(ctx, evs[i:i+100])
+		mustNil(t, "append", err)
+	}
+	at := func(i int) time.Time { return evs[i].Timestamp }
+	tests := []struct {
+		name string
+		q    store.EventQuery
+	}{
+		{"none", store.EventQuery{}},
+		{"from", store.EventQuery{From: at(300)}},
+		{"to", store.EventQuery{To: at(300)}},
+		{"from-to", store.EventQuery{From: at(30), To: at(90)}},
+		{"from-to-same-instant", store.EventQuery{From: at(30), To: at(30)}},
+		{"from-to-1ns", store.EventQuery{From: at(30), To: at(30).Add(time.Nanosecond)}},
+		{"from-future", store.EventQuery{From: base.Add(time.Hour)}},
+		{"host", store.EventQuery{HostID: "host-c"}},
+		{"host-unknown", store.EventQuery{HostID: "nope"}},
+		{"organization", store.EventQuery{Organization: "children-hospital"}},
+		{"unit", store.EventQuery{Unit: "icu"}},
+		{"org-unit", store.EventQuery{Organization: "general-hospital", Unit: "pharmacy"}},
+		{"kind-alert", store.EventQuery{Kind: event.KindAlert}},
+		{"kind-state", store.EventQuery{Kind: event.KindState}},
+		{"min-severity", store.EventQuery{MinSeverity: 70}},
+		{"min-severity-100", store.EventQuery{MinSeverity: 100}},
+		{"rule", store.EventQuery{RuleID: "sigma-2"}},
+		{"text-case", store.EventQuery{Text: "LOGIN FAILED"}},
+		{"text-lower", store.EventQuery{Text: "error: disk"}},
+		{"text-percent", store.EventQuery{Text: "0% c"}},
+		{"text-underscore", store.EventQuery{Text: "a_b"}},
+		{"text-underscore-is-literal", store.EventQuery{Text: "a_c"}},
+		{"text-han", store.EventQuery{Text: "数据"}},
+		{"field-string", store.EventQuery{Fields: map[string]string{"host.name": "host-a.local"}}},
+		{"field-kind", store.EventQuery{Fields: map[string]string{"event.kind": "alert"}}},
+		{"field-number", store.EventQuery{Fields: map[string]string{"process.pid": "102"}}},
+		{"field-dotted-subkey", store.EventQuery{Fields: map[string]string{"process.parent.pid": "1"}}},
+		{"field-backslashes", store.EventQuery{Fields: map[string]string{"process.command_line": cmds[0]}}},
+		{"field-array", store.EventQuery{Fields: map[string]string{"threat.technique.id": "T1059"}}},
+		{"field-array-2", store.EventQuery{Fields: map[string]string{"threat.technique.id": "T1021.001"}}},
+		{"field-nested-array", store.EventQuery{Fields: map[string]string{"rule.tags": "attack.execution"}}},
+		{"field-label", store.EventQuery{Fields: map[string]string{"labels.env": "prod"}}},
+		{"field-label-dotted", store.EventQuery{Fields: map[string]string{"labels.team.name": "soc"}}},
+		{"field-extra-number", store.EventQuery{Fields: map[string]string{"winlog.event_data.LogonType": "3"}}},
+		{"field-extra-string", store.EventQuery{Fields: map[string]string{"winlog.channel": "Security"}}},
+		{"field-extra-bool", store.EventQuery{Fields: map[string]string{"flag": "true"}}},
+		{"field-extra-nested", store.EventQuery{Fields: map[string]string{"nested.deep.key": "evil.test"}}},
+		{"field-timestamp", store.EventQuery{Fields: map[string]string{"@timestamp": base.Format(time.RFC3339Nano)}}},
+		{"fields-and", store.EventQuery{Fields: map[string]string{"destination.domain": "evil.test", "destination.port": "443"}}},
+		{"field-ip", store.EventQuery{Fields: map[string]string{"destination.ip": "10.0.0.1"}}},
+		{"field-missing", store.EventQuery{Fields: map[string]string{"no.such.field": "x"}}},
+		{"field-object", store.EventQuery{Fields: map[string]string{"process": "proc"}}},
+		{"field-injection-value", store.EventQuery{Fields: map[string]string{"message": "x' OR '1'='1"}}},
+		{"field-injection-name", store.EventQuery{Fields: map[string]string{`a"b') OR 1=1 --`: "x"}}},
+		{"combined", store.EventQuery{From: at(60), To: at(540), Organization: "general-hospital",
+			Kind: event.KindEvent, MinSeverity: 20, Text: "o", Fields: map[string]string{"labels.team.name": "soc"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := expected(evs, func(e event.Event) bool { return refMatch(e, tc.q) })
+			q := tc.q
+			q.Limit = 7
+			got := all(t, s, q)
+			gotIDs := make([]string, len(got))
+			for i, e := range got {
+				gotIDs[i] = e.ID
+			}
+			wantIDs := make([]string, len(want))
+			for i, k := range want {
+				wantIDs[i] = evs[k].ID
+			}
+			if !slices.Equal(gotIDs, wantIDs) {
+				t.Fatalf("query %+v: got %d events, want %d\n got %v\nwant %v", tc.q, len(gotIDs), len(wantIDs), head(gotIDs), head(wantIDs))
+			}
+			countIs(t, s, tc.q, int64(len(want)))
+		})
+	}
+	// The table must exercise real matches, not only empty results.
+	for _, name := range []string{"field-number", "field-array", "field-extra-nested", "field-extra-bool", "text-percent", "text-han", "combined"} {
+		for _, tc := range tests {
+			if tc.name == name && len(expected(evs, func(e event.Event) bool { return refMatch(e, tc.q) })) == 0 {
+				t.Errorf("test data has no match for %s", name)
+			}
+		}
+	}
+}
+
+func head(s []string) []string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+// refMatch is the reference semantics of EventQuery, on event.Flatten.
+func refMatch(e event.Event, q store.EventQuery) bool {
+	switch {
+	case !q.From.IsZero() && e.Timestamp.Before(q.From),
+		!q.To.IsZero() && !e.Timestamp.Before(q.To),
+		q.HostID != "" && e.HostID != q.HostID,
+		q.Organization != "" && e.Organization != q.Organization,
+		q.Unit != "" && e.Unit != q.Unit,
+		q.Kind != "" && e.Kind != q.Kind,
+		e.Severity < q.MinSeverity,
+		q.RuleID != "" && (e.Rule == nil || e.Rule.ID != q.RuleID),
+		q.Text != "" && !strings.Contains(strings.ToLower(e.Message), strings.ToLower(q.Text)):
+		return false
+	}
+	flat := e.Flatten()
+	for name, want := range q.Fields {
+		if !valueMatches(flat[name], want) {
+			return false
+		}
+	}
+	return true
+}
+
+func valueMatches(v any, want string) bool {
+	switch x := v.(type) {
+	case string:
+		return x == want
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64) == want
+	case bool:
+		return strconv.FormatBool(x) == want
+	case []string:
+		return slices.Contains(x, want)
+	}
+	return false
+}
+
+func testOddContent(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	evs := GenEvents(30, 4)
+	evs[0].Message = "nul\x00byte and bad utf8 \xff\xfe end"
+	evs[0].HostID = "odd-host"
+	evs[1].Timestamp = time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC) // far past
+	evs[1].HostID = "odd-host"
+	evs[2].Timestamp = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC) // far future
+	evs[2].HostID = "odd-host"
+	evs[3].Message = strings.Repeat("长", event.MaxFieldLen/3)
+	evs[3].HostID = "odd-host"
+	n, err := s.AppendEvents(ctx, evs)
+	mustNil(t, "append", err)
+	if n != 4 {
+		t.Fatalf("inserted %d, want 4", n)
+	}
+	got := all(t, s, store.EventQuery{HostID: "odd-host"})
+	if len(got) != 4 {
+		t.Fatalf("got %d events, want 4", len(got))
+	}
+	if got[0].ID != evs[2].ID || got[3].ID != evs[1].ID {
+		t.Errorf("far future / far past not at the ends: first %s last %s", got[0].ID, got[3].ID)
+	}
+	byID := map[string]event.Event{}
+	for _, e := range got {
+		byID[e.ID] = e
+	}
+	for _, e := range evs {
+		if g, w := jsonOf(byID[e.ID]), jsonOf(roundTrip(e)); g != w {
+			t.Errorf("event %s changed:\n got %.200s\nwant %.200s", e.ID, g, w)
+		}
+	}
+	countIs(t, s, store.EventQuery{Text: "bad utf8"}, 1)
+	countIs(t, s, store.EventQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}, 2)
+}
+
+func testDeleteBefore(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	evs := GenEvents(40, 900)
+	_, err := s.AppendEvents(ctx, evs)
+	mustNil(t, "append", err)
+	cut := evs[450].Timestamp
+	for _, kind := range []string{event.KindAlert, event.KindEvent} {
+		want := 0
+		for _, e := range evs {
+			if e.Kind == kind && e.Timestamp.Before(cut) {
+				want++
+			}
+		}
+		n, err := s.DeleteEventsBefore(ctx, kind, cut)
+		mustNil(t, "delete", err)
+		if n != int64(want) {
+			t.Fatalf("deleted %d %s events, want %d", n, kind, want)
+		}
+	}
+	left := expected(evs, func(e event.Event) bool {
+		return e.Kind == event.KindState || !e.Timestamp.Before(cut)
+	})
+	got := all(t, s, store.EventQuery{Limit: 1000})
+	if len(got) != len(left) {
+		t.Fatalf("%d events left, want %d", len(got), len(left))
+	}
+	for i := range got {
+		if got[i].ID != evs[left[i]].ID {
+			t.Fatalf("position %d is %s, want %s", i, got[i].ID, evs[left[i]].ID)
+		}
+	}
+	n, err := s.DeleteEventsBefore(ctx, event.KindEvent, cut)
+	if err != nil || n != 0 {
+		t.Fatalf("second delete = %d, %v; want 0", n, err)
+	}
+}
+
+func testConcurrentWriters(t *testing.T, open Opener) {
+	s, ctx := open(t), ctxT(t)
+	const writers, batch = 8, 50
+	pool := GenEvents(50, 1000)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each writer sends the whole pool, rotated, so batches overlap.
+			off := w * 137
+			for i := 0; i < len(pool); i += batch {
+				b := make([]event.Event, 0, batch)
+				for j := i; j < i+batch; j++ {
+					b = append(b, pool[(off+j)%len(pool)])
+				}
+				n, err := s.AppendEvents(ctx, b)
+				if err != nil {
+					errs <- fmt.Errorf("writer %d: %w", w, err)
+					return
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if total != len(pool) {
+		t.Fatalf("writers inserted %d in total, want %d (each id once)", total, len(pool))
+	}
+	countIs(t, s, store.EventQuery{}, int64(len(pool)))
+}
