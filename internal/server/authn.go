@@ -157,7 +157,7 @@ var (
 // session.
 func (s *Server) Login(ctx context.Context, name, password, remote string) (LoginResult, error) {
 	now := s.cfg.Now()
-	if !s.limiter.Allow("ip:"+remote, now) || !s.limiter.Allow("user:"+name, now) {
+	if !s.limiter.Allow("ip:"+remote, now) || !s.userLim.Allow(name, now) {
 		_, _ = s.audit.Record(ctx, name, "login.ratelimited", name, remote, nil)
 		return LoginResult{}, ErrRateLimited
 	}

@@ -87,7 +87,8 @@ type Server struct {
 	ca      *pki.CA
 	log     *slog.Logger
 	audit   *audit.Log
-	limiter *auth.Limiter
+	limiter *auth.Limiter // per client address (many users may share one NAT address)
+	userLim *auth.Limiter // per user name
 	handler http.Handler
 
 	mu      sync.Mutex
@@ -145,7 +146,8 @@ func New(cfg Config) (*Server, error) {
 		ca:        cfg.CA,
 		log:       cfg.Logger.With("component", "server"),
 		audit:     audit.New(cfg.Store),
-		limiter:   auth.NewLimiter(5, 30*time.Second),
+		limiter:   auth.NewLimiter(20, 3*time.Second),
+		userLim:   auth.NewLimiter(5, 30*time.Second),
 		waiters:   map[string]chan struct{}{},
 		detectors: cfg.Detectors,
 	}
