@@ -34,7 +34,7 @@ type EnrollResponse struct {
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
-	if !s.limiter.Allow("enroll:"+remoteIP(r), now) {
+	if !s.enrLim.Allow(remoteIP(r), now) {
 		writeErr(w, http.StatusTooManyRequests, "rate_limited", "too many enrolment attempts")
 		return
 	}

@@ -89,6 +89,7 @@ type Server struct {
 	audit   *audit.Log
 	limiter *auth.Limiter // per client address (many users may share one NAT address)
 	userLim *auth.Limiter // per user name
+	enrLim  *auth.Limiter // enrolment attempts per client address
 	handler http.Handler
 
 	mu      sync.Mutex
@@ -141,13 +142,16 @@ func New(cfg Config) (*Server, error) {
 		cfg.LongPoll = 30 * time.Second
 	}
 	s := &Server{
-		cfg:       cfg,
-		st:        cfg.Store,
-		ca:        cfg.CA,
-		log:       cfg.Logger.With("component", "server"),
-		audit:     audit.New(cfg.Store),
-		limiter:   auth.NewLimiter(20, 3*time.Second),
-		userLim:   auth.NewLimiter(5, 30*time.Second),
+		cfg:     cfg,
+		st:      cfg.Store,
+		ca:      cfg.CA,
+		log:     cfg.Logger.With("component", "server"),
+		audit:   audit.New(cfg.Store),
+		limiter: auth.NewLimiter(20, 3*time.Second),
+		userLim: auth.NewLimiter(5, 30*time.Second),
+		// Whole wards enrol at once from one NAT address; tokens are
+		// 256-bit secrets, so this only bounds load, not guessing.
+		enrLim:    auth.NewLimiter(500, 50*time.Millisecond),
 		waiters:   map[string]chan struct{}{},
 		detectors: cfg.Detectors,
 	}

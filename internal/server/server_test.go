@@ -40,11 +40,39 @@ func enroll(t *testing.T, s *servertest.Server, token string) enrolled {
 	if err != nil {
 		t.Fatalf("enroll: %v", err)
 	}
+	return enrolled{cfg: cfg, state: state, client: clientFor(t, state)}
+}
+
+func clientFor(tb testing.TB, state string) *http.Client {
 	tc, err := agent.ClientTLS(state)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return enrolled{cfg: cfg, state: state, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}}
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
+}
+
+func enrollClient(tb testing.TB, s *servertest.Server, token, state string) *http.Client {
+	tb.Helper()
+	_, err := agent.Enroll(context.Background(), agent.EnrollOptions{
+		Server: s.URL, Token: token, CAFingerprint: s.Fingerprint, StateDir: state, HostName: "bench", Version: "test",
+	})
+	if err != nil {
+		tb.Fatalf("enroll: %v", err)
+	}
+	return clientFor(tb, state)
+}
+
+func postBatchB(c *http.Client, url string, body []byte) (int, []byte) {
+	req, _ := http.NewRequest("POST", url+"/api/v1/agent/events", bytes.NewReader(body))
+	req.Header.Set("Content-Type", wire.ContentType)
+	req.Header.Set("Content-Encoding", wire.ContentEncoding)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 func makeEvents(n, offset int) []event.Event {
