@@ -93,7 +93,13 @@ type chunk struct {
 	names     map[uint32]string
 	templates map[uint32]*template
 	tmplErr   map[uint32]error
+	tmplBytes int // template definition bytes parsed, bounded by maxTemplateBytes
 }
+
+// maxTemplateBytes bounds the template parsing work per chunk: real chunks
+// hold a few dozen definitions, but a crafted one could place overlapping
+// definitions at every offset.
+const maxTemplateBytes = 4 * chunkSize
 
 type parser struct {
 	c       *chunk
@@ -507,6 +513,10 @@ func (c *chunk) parseTemplate(off uint32, depth int) (*template, error) {
 	if size < 0 || end > len(c.data) {
 		// Some dirty logs declare more data than the chunk holds: parse what is there.
 		end = len(c.data)
+	}
+	c.tmplBytes += end - o
+	if c.tmplBytes > maxTemplateBytes {
+		return nil, errors.New("too much template data in chunk")
 	}
 	t := &template{}
 	copy(t.guid[:], c.data[o+4:o+20])

@@ -1,0 +1,158 @@
+package evtx
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func readAll(t *testing.T, data []byte) (recs []*Record, errs []error) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{OnError: func(err error) { errs = append(errs, err) }})
+	if err != nil {
+		t.Fatalf("NewReader: %v", err)
+	}
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return recs, errs
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		recs = append(recs, rec)
+	}
+}
+
+func TestTemplateRecordRendersFieldsAndXML(t *testing.T) {
+	recs, errs := readAll(t, buildFile(buildChunk(sysmonLike, sysmonLike)))
+	if len(errs) != 0 || len(recs) != 2 {
+		t.Fatalf("got %d records, errors %v", len(recs), errs)
+	}
+	f := recs[1].Fields()
+	want := map[string]string{
+		"Provider_Name":          "Microsoft-Windows-Sysmon",
+		"Provider_Guid":          "{5A690B90-531B-4FB2-9C84-2B5121310956}",
+		"EventID":                "1",
+		"TimeCreated_SystemTime": "2019-04-17T18:40:00.1234567Z",
+		"Channel":                "Microsoft-Windows-Sysmon/Operational",
+		"Security_UserID":        "S-1-5-18",
+		"CommandLine":            `cmd.exe /c "echo <a&b>"`,
+		"LogonId":                "0x3e7",
+		"Data":                   "one\ntwo",
+	}
+	for k, v := range want {
+		if f[k] != v {
+			t.Errorf("Fields()[%q] = %q, want %q", k, f[k], v)
+		}
+	}
+	for _, k := range []string{"Correlation_ActivityID", "Hashes"} {
+		if _, ok := f[k]; ok {
+			t.Errorf("Fields() has %q, want it dropped (optional null)", k)
+		}
+	}
+	xml, err := recs[0].XML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frag := range []string{
+		`<Provider Name="Microsoft-Windows-Sysmon" Guid="{5A690B90-531B-4FB2-9C84-2B5121310956}"/>`,
+		"<EventID>1</EventID>",
+		"<Correlation/>",
+		`<Data Name="CommandLine">cmd.exe /c "echo &lt;a&amp;b&gt;"</Data>`,
+		"<Data>one</Data>\n    <Data>two</Data>",
+		"  <EventData>\n",
+	} {
+		if !strings.Contains(string(xml), frag) {
+			t.Errorf("XML lacks %q:\n%s", frag, xml)
+		}
+	}
+	if strings.Contains(string(xml), `Name="Hashes"`) {
+		t.Errorf("XML keeps the element of an optional null value:\n%s", xml)
+	}
+	flat := recs[0].Flat()
+	ed := flat[SectionEventData].(map[string]any)
+	if d, ok := ed["Data"].([]any); !ok || len(d) != 2 || d[0] != "one" || d[1] != "two" {
+		t.Errorf("Flat EventData.Data = %#v, want [one two]", ed["Data"])
+	}
+}
+
+func TestDamagedChunkIsSkippedAndReported(t *testing.T) {
+	bad := buildChunk(sysmonLike)
+	copy(bad, "XXXXXXXX")
+	crcBad := buildChunk(sysmonLike)
+	crcBad[600] ^= 0xff // inside the record: records checksum mismatch, data still used
+	tests := []struct {
+		name     string
+		file     []byte
+		records  int
+		errs     int
+		warnings int
+	}{
+		{"bad magic then good", buildFile(bad, buildChunk(sysmonLike)), 1, 1, 0},
+		{"zeroed chunk skipped silently", buildFile(make([]byte, chunkSize), buildChunk(sysmonLike)), 1, 0, 0},
+		{"checksum mismatch is a warning", buildFile(buildChunk(sysmonLike, sysmonLike)[:chunkSize]), 2, 0, 0},
+		{"truncated mid-record", truncated(), 1, 1, 1},
+		{"header only", buildFile(), 0, 0, 0},
+	}
+	tests[2].file = buildFile(crcBad)
+	tests[2].records, tests[2].warnings = 1, 1
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, errs := readAll(t, tc.file)
+			w := 0
+			for _, e := range errs {
+				if IsWarning(e) {
+					w++
+				}
+			}
+			if len(recs) != tc.records || len(errs)-w != tc.errs || w != tc.warnings {
+				t.Errorf("records %d, errors %d, warnings %d; want %d, %d, %d (%v)", len(recs), len(errs)-w, w, tc.records, tc.errs, tc.warnings, errs)
+			}
+		})
+	}
+}
+
+func TestNestingDepthIsLimited(t *testing.T) {
+	deep := func(n int) func(*bx) {
+		return func(x *bx) {
+			for i := 0; i < n; i++ {
+				x.open("E", false, false)
+				x.closeStart()
+			}
+			for i := 0; i < n; i++ {
+				x.end()
+			}
+		}
+	}
+	tests := []struct {
+		depth int
+		ok    bool
+	}{{maxDepth - 1, true}, {maxDepth + 1, false}, {2000, false}}
+	for _, tc := range tests {
+		recs, errs := readAll(t, buildFile(buildChunk(deep(tc.depth))))
+		if tc.ok && (len(recs) != 1 || len(errs) != 0) {
+			t.Errorf("depth %d: %d records, errors %v; want it read", tc.depth, len(recs), errs)
+		}
+		if !tc.ok && (len(recs) != 0 || len(errs) != 1 || !errors.Is(errs[0], errDepth)) {
+			t.Errorf("depth %d: %d records, errors %v; want one depth error", tc.depth, len(recs), errs)
+		}
+	}
+}
+
+func TestNotEVTX(t *testing.T) {
+	_, err := NewReader(bytes.NewReader(make([]byte, 8192)), 8192, Options{})
+	if !errors.Is(err, ErrNotEVTX) {
+		t.Fatalf("err = %v, want ErrNotEVTX", err)
+	}
+}
+
+// truncated is a file cut 100 bytes before the end of its second record.
+func truncated() []byte {
+	c := buildChunk(sysmonLike, sysmonLike)
+	used := int(binary.LittleEndian.Uint32(c[48:]))
+	return buildFile(c)[:fileHeaderSize+used-100]
+}
