@@ -102,12 +102,12 @@ type chunk struct {
 const maxTemplateBytes = 4 * chunkSize
 
 type parser struct {
-	c       *chunk
-	b       []byte
-	pos     int
-	end     int
-	depth   int
-	inTmpl  bool // parsing a template definition (elements carry a dependency id)
+	c      *chunk
+	b      []byte
+	pos    int
+	end    int
+	depth  int
+	inTmpl bool // parsing a template definition (elements carry a dependency id)
 }
 
 func (p *parser) need(n int) error {

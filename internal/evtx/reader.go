@@ -51,7 +51,7 @@ type Reader struct {
 	header FileHeader
 
 	nchunks int
-	cur     int      // next chunk to load
+	cur     int // next chunk to load
 	recs    []*Record
 	ri      int
 }
