@@ -133,6 +133,9 @@ func flatten(res map[string]string, path string, v module.Value) {
 		return
 	case module.KindArray:
 		for i, it := range v.Items {
+			if it.Undefined && it.Kind == 0 {
+				continue // a hole: yara prints only the items that exist
+			}
 			flatten(res, path+"["+strconv.Itoa(i)+"]", it)
 		}
 		return
