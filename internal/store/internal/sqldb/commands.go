@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/medshield/medshield/internal/store"
@@ -39,41 +40,38 @@ func (s *Store) CreateCommand(ctx context.Context, c store.Command) error {
 }
 
 // PendingCommands returns the agent's pending commands, oldest first, and
-// marks them delivered at now in the same transaction, so a command is
-// handed out once even if the agent polls twice at the same moment.
+// marks them delivered at now. One conditional UPDATE does both, so a
+// command is handed out once even when the agent polls twice at the same
+// moment (PostgreSQL re-checks the status after waiting for the row lock).
 func (s *Store) PendingCommands(ctx context.Context, agentID string, now time.Time) ([]store.Command, error) {
 	var out []store.Command
 	err := s.b.Write(ctx, func(q Querier) error {
 		out = out[:0]
-		rows, err := q.Query(ctx, `SELECT `+commandCols+` FROM commands WHERE agent_id = ? AND status = ?
-			ORDER BY created_at, id`, Text(agentID), StatusPending)
+		rows, err := q.Query(ctx, `UPDATE commands SET status = ?, delivered_at = ?
+			WHERE agent_id = ? AND status = ? RETURNING `+commandCols,
+			StatusDelivered, nonZeroNS(now), Text(agentID), StatusPending)
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			c, err := scanCommand(rows)
 			if err != nil {
-				rows.Close()
 				return err
 			}
 			out = append(out, c)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i := range out {
-			if _, err := q.Exec(ctx, `UPDATE commands SET status = ?, delivered_at = ? WHERE id = ?`,
-				StatusDelivered, nonZeroNS(now), out[i].ID); err != nil {
-				return err
-			}
-			out[i].Status, out[i].DeliveredAt = StatusDelivered, Time(nonZeroNS(now))
-		}
-		return nil
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pending commands of agent %q: %w", agentID, err)
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 

@@ -163,8 +163,9 @@ func (s *Store) QueryEvents(ctx context.Context, q store.EventQuery) (store.Even
 		if err != nil {
 			return store.EventPage{}, err
 		}
-		cond := "(ts < ? OR (ts = ? AND seq < ?))"
-		args = append(args, ts, ts, seq)
+		// A row-value comparison is one index range in both dialects.
+		cond := "(ts, seq) < (?, ?)"
+		args = append(args, ts, seq)
 		if where == "" {
 			where = " WHERE " + cond
 		} else {

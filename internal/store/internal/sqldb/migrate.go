@@ -57,6 +57,11 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 // the resulting version.
 func Migrate(ctx context.Context, b Backend, ms []Migration, lock string) (int, error) {
 	err := b.Write(ctx, func(q Querier) error {
+		if lock != "" {
+			if _, err := q.Exec(ctx, lock); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
 		_, err := q.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
 		return err

@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/store/storetest"
+)
+
+// testDSN returns MEDSHIELD_TEST_POSTGRES or skips.
+func testDSN(t testing.TB) string {
+	dsn := os.Getenv("MEDSHIELD_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("MEDSHIELD_TEST_POSTGRES is not set: skipping PostgreSQL tests (scripts/ci-postgres.sh prints a DSN)")
+	}
+	return dsn
+}
+
+// openFresh opens a store in a new schema that is dropped at cleanup.
+func openFresh(t testing.TB) *Store {
+	t.Helper()
+	dsn := testDSN(t)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "medshield_test_" + hex.EncodeToString(b[:])
+	s, err := Open(context.Background(), dsn, Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Errorf("drop schema: %v", err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testDSN(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
+}
+
+func TestRebind(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"a = ? AND b = ?", "a = $1 AND b = $2"},
+		{`x LIKE ? ESCAPE '\' AND y = '?' AND "q?" = ?`, `x LIKE $1 ESCAPE '\' AND y = '?' AND "q?" = $2`},
+	}
+	for _, tc := range tests {
+		if got := rebind(tc.in); got != tc.want {
+			t.Errorf("rebind(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
