@@ -1,0 +1,433 @@
+package sigma
+
+import (
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// evalCtx caches what rules read from one event: each field is fetched,
+// rendered and case-folded at most once whatever the number of rules.
+type evalCtx struct {
+	ev    Event
+	gen   uint32
+	slots []slot
+	names []string // field id -> name
+	kwGen uint32
+	kw    []string // every value of the event, folded (keyword search)
+	kwRaw []string
+}
+
+type slot struct {
+	gen     uint32
+	present bool
+	null    bool
+	hasLow  bool
+	hasDash bool
+	raw     []string
+	low     []string
+	dash    []string
+}
+
+func (c *evalCtx) reset(ev Event, nfields int) {
+	c.ev = ev
+	c.gen++
+	if c.gen == 0 { // wrapped: clear stale generations
+		for i := range c.slots {
+			c.slots[i].gen = 0
+		}
+		c.gen = 1
+		c.kwGen = 0
+	}
+	if len(c.slots) < nfields {
+		c.slots = append(c.slots, make([]slot, nfields-len(c.slots))...)
+	}
+}
+
+func (c *evalCtx) slot(id int) *slot {
+	s := &c.slots[id]
+	if s.gen == c.gen {
+		return s
+	}
+	s.gen = c.gen
+	s.hasLow, s.hasDash = false, false
+	s.raw = s.raw[:0]
+	v, ok := c.ev.Get(c.names[id])
+	s.present = ok
+	s.null = false
+	if ok {
+		s.raw, s.null = toStrings(v, s.raw)
+	}
+	return s
+}
+
+func (s *slot) folded() []string {
+	if !s.hasLow {
+		s.low = s.low[:0]
+		for _, r := range s.raw {
+			s.low = append(s.low, fold(r))
+		}
+		s.hasLow = true
+	}
+	return s.low
+}
+
+func (s *slot) dashed() []string {
+	if !s.hasDash {
+		s.dash = s.dash[:0]
+		for _, r := range s.folded() {
+			s.dash = append(s.dash, dashFold(r))
+		}
+		s.hasDash = true
+	}
+	return s.dash
+}
+
+// keywords returns every string value of the event, raw and folded.
+func (c *evalCtx) keywords() (raw, low []string) {
+	if c.kwGen != c.gen {
+		c.kwGen = c.gen
+		c.kw, c.kwRaw = c.kw[:0], c.kwRaw[:0]
+		c.ev.Range(func(_ string, v any) bool {
+			c.kwRaw, _ = toStrings(v, c.kwRaw)
+			return true
+		})
+		for _, r := range c.kwRaw {
+			c.kw = append(c.kw, fold(r))
+		}
+	}
+	return c.kwRaw, c.kw
+}
+
+// node is a compiled condition.
+type node interface{ eval(c *evalCtx) bool }
+
+type andNode []node
+type orNode []node
+type notNode struct{ x node }
+type constNode bool
+
+func (n andNode) eval(c *evalCtx) bool {
+	for _, x := range n {
+		if !x.eval(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (n orNode) eval(c *evalCtx) bool {
+	for _, x := range n {
+		if x.eval(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n notNode) eval(c *evalCtx) bool  { return !n.x.eval(c) }
+func (n constNode) eval(*evalCtx) bool  { return bool(n) }
+func (n *selNode) eval(c *evalCtx) bool { return orNode(n.groups).eval(c) }
+
+// selNode is a search identifier: OR over AND-groups of tests.
+type selNode struct {
+	name   string
+	groups []node
+}
+
+// view selects which rendering of a field a test reads.
+type view uint8
+
+const (
+	viewFolded view = iota
+	viewRaw
+	viewDash
+	viewDashRaw
+)
+
+func values(s *slot, v view) []string {
+	switch v {
+	case viewRaw:
+		return s.raw
+	case viewDash:
+		return s.dashed()
+	case viewDashRaw:
+		out := make([]string, len(s.raw))
+		for i, r := range s.raw {
+			out[i] = dashFold(r)
+		}
+		return out
+	}
+	return s.folded()
+}
+
+// strTest matches a field's values against string patterns.
+type strTest struct {
+	field int
+	view  view
+	all   bool
+	ms    []strMatcher
+}
+
+func (t *strTest) eval(c *evalCtx) bool {
+	s := c.slot(t.field)
+	if !s.present || len(s.raw) == 0 {
+		return false
+	}
+	vs := values(s, t.view)
+	if t.all {
+		for i := range t.ms {
+			if !anyValue(&t.ms[i], vs) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range t.ms {
+		if anyValue(&t.ms[i], vs) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyValue(m *strMatcher, vs []string) bool {
+	for _, v := range vs {
+		if m.match(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// keywordTest searches every value of the event.
+type keywordTest struct {
+	view view
+	all  bool
+	ms   []strMatcher
+}
+
+func (t *keywordTest) eval(c *evalCtx) bool {
+	raw, low := c.keywords()
+	vs := low
+	switch t.view {
+	case viewRaw:
+		vs = raw
+	case viewDash, viewDashRaw:
+		vs = make([]string, len(low))
+		for i, v := range low {
+			vs[i] = dashFold(v)
+		}
+	}
+	if t.all {
+		for i := range t.ms {
+			if !anyValue(&t.ms[i], vs) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range t.ms {
+		if anyValue(&t.ms[i], vs) {
+			return true
+		}
+	}
+	return false
+}
+
+// nullTest is "Field: null": absent, null or empty.
+type nullTest struct{ field int }
+
+func (t *nullTest) eval(c *evalCtx) bool {
+	s := c.slot(t.field)
+	if !s.present || s.null {
+		return true
+	}
+	for _, v := range s.raw {
+		if v != "" {
+			return false
+		}
+	}
+	return true
+}
+
+type existsTest struct {
+	field int
+	want  bool
+}
+
+func (t *existsTest) eval(c *evalCtx) bool { return c.slot(t.field).present == t.want }
+
+type reTest struct {
+	field int // -1: keywords
+	all   bool
+	res   []*regexp.Regexp
+}
+
+func (t *reTest) eval(c *evalCtx) bool {
+	var vs []string
+	if t.field < 0 {
+		vs, _ = c.keywords()
+	} else {
+		s := c.slot(t.field)
+		if !s.present {
+			return false
+		}
+		vs = s.raw
+	}
+	for _, re := range t.res {
+		hit := false
+		for _, v := range vs {
+			if re.MatchString(v) {
+				hit = true
+				break
+			}
+		}
+		if hit != t.all {
+			return hit
+		}
+	}
+	return t.all
+}
+
+type cidrTest struct {
+	field    int
+	prefixes []netip.Prefix
+}
+
+func (t *cidrTest) eval(c *evalCtx) bool {
+	s := c.slot(t.field)
+	for _, v := range s.raw {
+		a, err := netip.ParseAddr(strings.Trim(v, "[]"))
+		if err != nil {
+			continue
+		}
+		a = a.Unmap().WithZone("")
+		for _, p := range t.prefixes {
+			if p.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// numTest compares a field numerically (gt, gte, lt, lte); with a time
+// part it compares that part of a date.
+type numTest struct {
+	field int
+	op    string
+	all   bool
+	vals  []float64
+	part  string // "", minute, hour, day, week, month, year
+}
+
+func (t *numTest) eval(c *evalCtx) bool {
+	s := c.slot(t.field)
+	if !s.present {
+		return false
+	}
+	for _, want := range t.vals {
+		hit := false
+		for _, v := range s.raw {
+			x, ok := t.number(v)
+			if ok && compare(t.op, x, want) {
+				hit = true
+				break
+			}
+		}
+		if hit != t.all {
+			return hit
+		}
+	}
+	return t.all
+}
+
+func (t *numTest) number(v string) (float64, bool) {
+	if t.part != "" {
+		tm, ok := ParseTime(v)
+		if !ok {
+			return 0, false
+		}
+		return float64(timePart(tm, t.part)), true
+	}
+	return parseNumber(v)
+}
+
+func parseNumber(v string) (float64, bool) {
+	v = strings.TrimSpace(v)
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f, true
+	}
+	if strings.HasPrefix(v, "0x") || strings.HasPrefix(v, "0X") {
+		if n, err := strconv.ParseUint(v[2:], 16, 64); err == nil {
+			return float64(n), true
+		}
+	}
+	return 0, false
+}
+
+func timePart(t time.Time, part string) int {
+	switch part {
+	case "minute":
+		return t.Minute()
+	case "hour":
+		return t.Hour()
+	case "day":
+		return t.Day()
+	case "week":
+		_, w := t.ISOWeek()
+		return w
+	case "month":
+		return int(t.Month())
+	}
+	return t.Year()
+}
+
+func compare(op string, x, y float64) bool {
+	switch op {
+	case "gt":
+		return x > y
+	case "gte":
+		return x >= y
+	case "lt":
+		return x < y
+	case "lte":
+		return x <= y
+	case "neq":
+		return x != y
+	}
+	return x == y
+}
+
+// fieldrefTest compares a field with another field of the same event.
+type fieldrefTest struct {
+	field, other int
+	op           strOp
+	cased        bool
+}
+
+func (t *fieldrefTest) eval(c *evalCtx) bool {
+	a, b := c.slot(t.field), c.slot(t.other)
+	if !a.present || !b.present {
+		return false
+	}
+	av, bv := a.folded(), b.folded()
+	if t.cased {
+		av, bv = a.raw, b.raw
+	}
+	for _, x := range av {
+		for _, y := range bv {
+			m := strMatcher{op: t.op, s: y}
+			if t.op == opEq {
+				m.op = opEq
+			}
+			if m.match(x) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,190 @@
+package sigma
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/medshield/medshield/internal/sigma/syntax"
+)
+
+// Rule is a loaded detection or correlation rule with the metadata alerts
+// carry (the Detection Rule License requires the author in alerts).
+type Rule struct {
+	ID, Name, Title, Level, Status, Author, Description string
+	Tags, References, FalsePositives                    []string
+	Logsource                                           syntax.Logsource
+	Kind                                                syntax.Kind
+	Pos                                                 syntax.Pos
+
+	// CorrelationOnly is set on rules that a correlation refers to without
+	// generate: true; they feed correlations but raise no alert alone.
+	CorrelationOnly bool
+	// Correlation is the parsed correlation section (Kind == KindCorrelation).
+	Correlation *syntax.Correlation
+
+	index    int // load order, for deterministic output
+	variants []string
+}
+
+// Variants names the logsource variants the rule was compiled for.
+func (r *Rule) Variants() []string { return r.variants }
+
+// Match is one rule matching one event.
+type Match struct {
+	Rule *Rule
+}
+
+// compiled is a rule compiled for one logsource variant.
+type compiled struct {
+	rule      *Rule
+	cond      node
+	providers []string // lower-case; empty means any
+	variant   *Variant
+}
+
+// Stats counts what a load produced.
+type Stats struct {
+	Files       int `json:"files"`
+	Documents   int `json:"documents"`
+	Loaded      int `json:"loaded"`       // detection rules compiled
+	Correlation int `json:"correlations"` // correlation rules compiled
+	Filters     int `json:"filters"`      // meta-filters applied
+	Rejected    int `json:"rejected"`     // documents rejected with a reason
+	Unrouted    int `json:"unrouted"`     // rules of unmapped products (run on events without a channel)
+}
+
+// RuleSet is a compiled, immutable set of rules. It is safe for concurrent
+// use.
+type RuleSet struct {
+	Rules   []*Rule // detection and correlation rules, in load order
+	Stats   Stats
+	mapping *Mapping
+	syms    symbols
+
+	byKey     map[routeKey][]*compiled
+	anyRouted []*compiled // product-only variants: every routed event
+	generic   []*compiled // unrouted products: events without a channel
+	byID      map[string]*Rule
+
+	correlations []*corrRule
+	pool         sync.Pool
+}
+
+// Mapping returns the logsource mapping the set was compiled with.
+func (rs *RuleSet) Mapping() *Mapping { return rs.mapping }
+
+// Rule returns a rule by id or name.
+func (rs *RuleSet) Rule(idOrName string) *Rule { return rs.byID[idOrName] }
+
+// Match returns the rules that match ev, in load order. Rules marked
+// CorrelationOnly are included (the correlator needs them); callers that
+// raise alerts skip them.
+func (rs *RuleSet) Match(ev Event) []Match {
+	c, _ := rs.pool.Get().(*evalCtx)
+	if c == nil {
+		c = &evalCtx{}
+	}
+	out := rs.match(c, ev, nil)
+	c.ev = nil
+	rs.pool.Put(c)
+	return out
+}
+
+// Matcher evaluates events for one goroutine without pool traffic; hunt
+// workers each own one.
+type Matcher struct {
+	rs  *RuleSet
+	ctx evalCtx
+	buf []Match
+}
+
+// NewMatcher returns a Matcher for one goroutine.
+func (rs *RuleSet) NewMatcher() *Matcher { return &Matcher{rs: rs} }
+
+// Match is RuleSet.Match reusing the Matcher's buffers: the result is valid
+// until the next call.
+func (m *Matcher) Match(ev Event) []Match {
+	m.buf = m.rs.match(&m.ctx, ev, m.buf[:0])
+	return m.buf
+}
+
+func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
+	c.reset(ev, len(rs.syms.names))
+	c.names = rs.syms.names
+	m := rs.mapping
+	var chain [3][]*compiled
+	ch, ok := ev.Get(m.ChannelField)
+	channel := ""
+	if ok {
+		if ss, _ := toStrings(ch, nil); len(ss) == 1 {
+			channel = strings.ToLower(ss[0])
+		}
+	}
+	if channel == "" {
+		chain[0] = rs.generic
+	} else {
+		eid := ""
+		if v, ok := ev.Get(m.EventIDField); ok {
+			if ss, _ := toStrings(v, nil); len(ss) == 1 {
+				eid = ss[0]
+			}
+		}
+		chain[0] = rs.byKey[routeKey{channel: channel, eventID: eid}]
+		if eid != "" {
+			chain[1] = rs.byKey[routeKey{channel: channel}]
+		}
+		chain[2] = rs.anyRouted
+	}
+	provider := ""
+	start := len(out)
+	for _, list := range chain {
+		for _, cr := range list {
+			if len(cr.providers) > 0 {
+				if provider == "" {
+					if v, ok := ev.Get(m.ProviderField); ok {
+						if ss, _ := toStrings(v, nil); len(ss) == 1 {
+							provider = strings.ToLower(ss[0])
+						}
+					}
+				}
+				if !contains(cr.providers, provider) {
+					continue
+				}
+			}
+			if cr.cond.eval(c) {
+				out = append(out, Match{Rule: cr.rule})
+			}
+		}
+	}
+	res := out[start:]
+	if len(res) > 1 {
+		sort.Slice(res, func(i, j int) bool { return res[i].Rule.index < res[j].Rule.index })
+		// A rule with two variants on the same event counts once.
+		w := 1
+		for i := 1; i < len(res); i++ {
+			if res[i].Rule != res[w-1].Rule {
+				res[w] = res[i]
+				w++
+			}
+		}
+		out = out[:start+w]
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Candidates returns how many compiled rule variants an event with this
+// channel and event id meets (for tests and benchmarks of the pre-index).
+func (rs *RuleSet) Candidates(channel, eventID string) int {
+	ch := strings.ToLower(channel)
+	return len(rs.byKey[routeKey{ch, eventID}]) + len(rs.byKey[routeKey{channel: ch}]) + len(rs.anyRouted)
+}
