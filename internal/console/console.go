@@ -101,6 +101,7 @@ func (c *Console) Handler() http.Handler {
 // view is what every template receives.
 type view struct {
 	Lang, Page, CSRF, Error, Notice string
+	Back                            string // current page, for the language switch
 	User                            *store.User
 	CanCommand                      bool
 	T                               func(string) string
@@ -111,6 +112,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, p *server.Princ
 	v.Lang = pickLang(r)
 	v.T = translator(v.Lang)
 	v.Page = page
+	v.Back = r.URL.RequestURI()
 	if p != nil {
 		v.User = &p.User
 		v.CanCommand = p.User.Role == store.RoleAdmin || p.User.Role == store.RoleAnalyst
@@ -191,9 +193,12 @@ func (c *Console) setLang(w http.ResponseWriter, r *http.Request) {
 	if _, ok := messages[to]; ok {
 		http.SetCookie(w, &http.Cookie{Name: "lang", Value: to, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, SameSite: http.SameSiteLaxMode})
 	}
-	back := "/hosts"
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") {
-		back = ref.RequestURI()
+	// The page to return to comes as a parameter because the console sends
+	// no Referer (Referrer-Policy: no-referrer). Only local paths are
+	// accepted, so the switch cannot be used as an open redirect.
+	back := r.URL.Query().Get("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") || strings.HasPrefix(back, "/lang") {
+		back = "/hosts"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
