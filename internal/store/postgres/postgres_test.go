@@ -65,3 +65,31 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
+
+func TestMigrationsIdempotent(t *testing.T) {
+	s := openFresh(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		again, err := Open(ctx, testDSN(t), Options{Schema: s.schemaForTest(t)})
+		if err != nil {
+			t.Fatalf("reopen %d: %v", i, err)
+		}
+		v, err := again.SchemaVersion(ctx)
+		again.Close()
+		if err != nil || v != 1 {
+			t.Fatalf("reopen %d: schema version %d, %v; want 1", i, v, err)
+		}
+	}
+	var rows int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_version`).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("schema_version has %d rows (%v), want 1", rows, err)
+	}
+}
+
+func (s *Store) schemaForTest(t *testing.T) string {
+	var sp string
+	if err := s.pool.QueryRow(context.Background(), `SHOW search_path`).Scan(&sp); err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
