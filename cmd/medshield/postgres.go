@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/store/postgres"
 )
 
 func openPostgres(ctx context.Context, dsn string) (store.Store, error) {
-	return nil, errors.New("PostgreSQL store not available in this build yet")
+	return postgres.Open(ctx, dsn, postgres.Options{})
 }
