@@ -122,6 +122,21 @@ func TestRecordCountsMatchReference(t *testing.T) {
 		})
 	}
 	t.Logf("%d files, %d records", len(rows), total)
+
+	// Every sample must have a reference row, or it would go unchecked.
+	listed := map[string]bool{}
+	for _, row := range rows {
+		listed[row["file"]] = true
+	}
+	filepath.WalkDir(filepath.Join(dir, "samples"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".evtx") {
+			rel, _ := filepath.Rel(filepath.Join(dir, "samples"), p)
+			if !listed[filepath.ToSlash(rel)] {
+				t.Errorf("%s has no row in reference/counts.tsv", rel)
+			}
+		}
+		return nil
+	})
 }
 
 func TestSigmaRegressionSampleCounts(t *testing.T) {

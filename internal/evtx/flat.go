@@ -43,9 +43,14 @@ func walkFlat(tree []xnode, visit func(sec, key, val string, list bool), section
 					visit(SectionSystem, el.name, txt, false)
 				}
 				for _, a := range el.attrs {
-					if a.value != "" {
-						visit(SectionSystem, el.name+"_"+a.name, a.value, false)
+					if a.value == "" {
+						continue
 					}
+					v := a.value
+					if el.name == "TimeCreated" && a.name == "SystemTime" {
+						v = canonTime(v)
+					}
+					visit(SectionSystem, el.name+"_"+a.name, v, false)
 				}
 			}
 		case SectionEventData:
@@ -220,4 +225,32 @@ func (rec *Record) Fields() map[string]string {
 	}, func(sec string) { cur = sec })
 	_ = cur
 	return out
+}
+
+// canonTime rewrites a textual SystemTime (plain records carry it as text,
+// with any number of fractional digits) to the 7-digit form used for
+// FILETIME values: YYYY-MM-DDTHH:MM:SS.fffffffZ.
+func canonTime(s string) string {
+	if len(s) == 28 && s[19] == '.' && s[27] == 'Z' {
+		return s // already canonical
+	}
+	s = strings.TrimSpace(s)
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return s
+	}
+	rest := strings.TrimSuffix(s[19:], "Z")
+	frac := ""
+	if rest != "" {
+		if rest[0] != '.' {
+			return s
+		}
+		frac = rest[1:]
+		for _, c := range frac {
+			if c < '0' || c > '9' {
+				return s
+			}
+		}
+	}
+	frac = (frac + "0000000")[:7]
+	return s[:10] + "T" + s[11:19] + "." + frac + "Z"
 }

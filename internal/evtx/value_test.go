@@ -102,3 +102,19 @@ func TestArrayItems(t *testing.T) {
 		})
 	}
 }
+
+func TestCanonTime(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2021-11-19T16:52:33.833733500Z", "2021-11-19T16:52:33.8337335Z"},
+		{"2021-11-19T16:52:33.8337335Z", "2021-11-19T16:52:33.8337335Z"},
+		{"2021-11-19T16:52:33Z", "2021-11-19T16:52:33.0000000Z"},
+		{"2021-11-19 16:52:33.12", "2021-11-19T16:52:33.1200000Z"},
+		{"not a time", "not a time"},
+		{"2021-11-19T16:52:33+01:00", "2021-11-19T16:52:33+01:00"},
+	}
+	for _, tc := range tests {
+		if got := canonTime(tc.in); got != tc.want {
+			t.Errorf("canonTime(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
