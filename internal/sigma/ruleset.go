@@ -188,3 +188,6 @@ func (rs *RuleSet) Candidates(channel, eventID string) int {
 	ch := strings.ToLower(channel)
 	return len(rs.byKey[routeKey{ch, eventID}]) + len(rs.byKey[routeKey{channel: ch}]) + len(rs.anyRouted)
 }
+
+// Index is the rule's position in load order (RuleSet.Rules).
+func (r *Rule) Index() int { return r.index }

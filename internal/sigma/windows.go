@@ -180,3 +180,24 @@ func DecodeJSON(r io.Reader, fn func(MapEvent) error) error {
 		}
 	}
 }
+
+// WindowsFields wraps the flat string map of an EVTX record (the form
+// evtx.Record.Fields returns) as an Event, adding the space-stripped names
+// Sigma uses for fields such as "Threat Name".
+func WindowsFields(m map[string]string) StringsEvent {
+	var extra map[string]string
+	for k, v := range m {
+		if strings.Contains(k, " ") {
+			if extra == nil {
+				extra = map[string]string{}
+			}
+			extra[strings.ReplaceAll(k, " ", "")] = v
+		}
+	}
+	for k, v := range extra {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+		}
+	}
+	return StringsEvent(m)
+}
