@@ -154,32 +154,40 @@ func (p *parser) utf16String(n int) (string, error) {
 	return s, nil
 }
 
-// decodeUTF16 decodes UTF-16LE bytes, with an ASCII fast path.
+// decodeUTF16 decodes UTF-16LE bytes.
 func decodeUTF16(b []byte) string {
+	var buf [256]byte
+	return string(appendUTF16(buf[:0], b))
+}
+
+// appendUTF16 appends UTF-16LE bytes as UTF-8, with an ASCII fast path;
+// unpaired surrogates become U+FFFD.
+func appendUTF16(dst []byte, b []byte) []byte {
 	n := len(b) / 2
-	ascii := true
-	for i := 0; i < n; i++ {
-		if b[2*i+1] != 0 || b[2*i] >= 0x80 {
-			ascii = false
+	i := 0
+	for ; i < n; i++ {
+		lo, hi := b[2*i], b[2*i+1]
+		if hi != 0 || lo >= 0x80 {
 			break
 		}
+		dst = append(dst, lo)
 	}
-	if ascii {
-		buf := make([]byte, n)
-		for i := 0; i < n; i++ {
-			buf[i] = b[2*i]
+	for ; i < n; i++ {
+		r := rune(binary.LittleEndian.Uint16(b[2*i:]))
+		if utf16.IsSurrogate(r) {
+			if r < 0xdc00 && i+1 < n {
+				r2 := rune(binary.LittleEndian.Uint16(b[2*i+2:]))
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					dst = utf8.AppendRune(dst, d)
+					i++
+					continue
+				}
+			}
+			r = utf8.RuneError
 		}
-		return string(buf)
+		dst = utf8.AppendRune(dst, r)
 	}
-	u := make([]uint16, n)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	out := make([]byte, 0, n+n/2)
-	for _, r := range utf16.Decode(u) {
-		out = utf8.AppendRune(out, r)
-	}
-	return string(out)
+	return dst
 }
 
 // name reads a name reference: a chunk offset, with the name stored inline

@@ -50,7 +50,7 @@ func walkFlat(tree []xnode, visit func(sec, key, val string, list bool), section
 					if el.name == "TimeCreated" && a.name == "SystemTime" {
 						v = canonTime(v)
 					}
-					visit(SectionSystem, el.name+"_"+a.name, v, false)
+					visit(SectionSystem, joinName(el.name, a.name), v, false)
 				}
 			}
 		case SectionEventData:
@@ -155,7 +155,8 @@ func leadingText(x *xnode) string {
 // cannot be rendered gives the sections built so far plus "_error".
 func (rec *Record) Flat() map[string]any {
 	out := make(map[string]any, 3)
-	tree, err := rec.tree()
+	tree, release, err := rec.tree()
+	defer release()
 	var cur map[string]any
 	walkFlat(tree, func(sec, key, val string, list bool) {
 		if list {
@@ -195,7 +196,8 @@ func (rec *Record) Flat() map[string]any {
 // yields the fields built so far.
 func (rec *Record) Fields() map[string]string {
 	out := make(map[string]string, 32)
-	tree, _ := rec.tree()
+	tree, release, _ := rec.tree()
+	defer release()
 	var sys [24]string
 	nsys := 0
 	cur := ""
@@ -253,4 +255,32 @@ func canonTime(s string) string {
 	}
 	frac = (frac + "0000000")[:7]
 	return s[:10] + "T" + s[11:19] + "." + frac + "Z"
+}
+
+// joinName returns element_attr, without allocating for the System names
+// every record has.
+func joinName(el, at string) string {
+	switch el + "\x00" + at {
+	case "Provider\x00Name":
+		return "Provider_Name"
+	case "Provider\x00Guid":
+		return "Provider_Guid"
+	case "Provider\x00EventSourceName":
+		return "Provider_EventSourceName"
+	case "TimeCreated\x00SystemTime":
+		return "TimeCreated_SystemTime"
+	case "Execution\x00ProcessID":
+		return "Execution_ProcessID"
+	case "Execution\x00ThreadID":
+		return "Execution_ThreadID"
+	case "Security\x00UserID":
+		return "Security_UserID"
+	case "EventID\x00Qualifiers":
+		return "EventID_Qualifiers"
+	case "Correlation\x00ActivityID":
+		return "Correlation_ActivityID"
+	case "Correlation\x00RelatedActivityID":
+		return "Correlation_RelatedActivityID"
+	}
+	return el + "_" + at
 }

@@ -247,7 +247,12 @@ type Record struct {
 }
 
 // tree materialises the record: substitutions applied, templates expanded.
-func (rec *Record) tree() ([]xnode, error) {
-	var b builder
-	return b.build(rec.root, nil, nil, 0)
+// The tree is only valid until release is called.
+func (rec *Record) tree() (tree []xnode, release func(), err error) {
+	b := builderPool.Get().(*builder)
+	b.reset()
+	sc := b.scratchAt(0)
+	sc, err = b.build(rec.root, nil, sc, 0)
+	b.scratch[0] = sc
+	return sc, func() { builderPool.Put(b) }, err
 }

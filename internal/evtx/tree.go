@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"errors"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -32,9 +33,52 @@ const maxRenderedNodes = 1 << 16
 
 var errTooLarge = errors.New("record expands to too many nodes")
 
+// builder expands records. Its buffers are reused between records through
+// builderPool: the expanded tree is transient (the renderers copy out
+// strings), so a rendering allocates little more than its result.
 type builder struct {
-	nodes int
-	buf   []byte
+	nodes    int
+	buf      []byte
+	slab     []xnode   // backing store of children slices
+	attrSlab []xattr   // backing store of attribute slices
+	scratch  [][]xnode // per depth: children being collected
+}
+
+var builderPool = sync.Pool{New: func() any { return new(builder) }}
+
+func (b *builder) reset() {
+	b.nodes = 0
+	b.slab = b.slab[:0]
+	b.attrSlab = b.attrSlab[:0]
+}
+
+// scratchAt returns the empty collection buffer for depth d.
+func (b *builder) scratchAt(d int) []xnode {
+	for len(b.scratch) <= d {
+		b.scratch = append(b.scratch, nil)
+	}
+	return b.scratch[d][:0]
+}
+
+// commit copies collected children into the slab and returns their slice.
+// Growing the slab leaves earlier slices on the old array, which stays valid.
+func (b *builder) commit(sc []xnode) []xnode {
+	if len(sc) == 0 {
+		return nil
+	}
+	if cap(b.slab)-len(b.slab) < len(sc) {
+		b.slab = make([]xnode, 0, max(2*cap(b.slab), len(sc)+256))
+	}
+	start := len(b.slab)
+	b.slab = append(b.slab, sc...)
+	return b.slab[start:len(b.slab):len(b.slab)]
+}
+
+func (b *builder) newAttrs(n int) []xattr {
+	if cap(b.attrSlab)-len(b.attrSlab) < n {
+		b.attrSlab = make([]xattr, 0, max(2*cap(b.attrSlab), n+64))
+	}
+	return b.attrSlab[len(b.attrSlab) : len(b.attrSlab) : len(b.attrSlab)+n]
 }
 
 func (b *builder) count() error {
@@ -132,7 +176,10 @@ func (b *builder) element(n *node, vals []value, out []xnode, depth int) ([]xnod
 	e := xnode{kind: xElem, name: n.name, attrs: b.attrs(n, vals)}
 	var err error
 	if len(n.children) > 0 {
-		e.children, err = b.build(n.children, vals, nil, depth+1)
+		sc := b.scratchAt(depth + 1)
+		sc, err = b.build(n.children, vals, sc, depth+1)
+		b.scratch[depth+1] = sc
+		e.children = b.commit(sc)
 	}
 	return append(out, e), err
 }
@@ -141,9 +188,13 @@ func (b *builder) attrs(n *node, vals []value) []xattr {
 	if len(n.attrs) == 0 {
 		return nil
 	}
-	out := make([]xattr, 0, len(n.attrs))
+	out := b.newAttrs(len(n.attrs))
 	for i := range n.attrs {
 		a := &n.attrs[i]
+		if len(a.value) == 1 && a.value[0].kind == kText {
+			out = append(out, xattr{name: a.name, value: a.value[0].text})
+			continue
+		}
 		b.buf = b.buf[:0]
 		dropped := len(a.value) > 0
 		for j := range a.value {
@@ -182,6 +233,7 @@ func (b *builder) attrs(n *node, vals []value) []xattr {
 			out = append(out, xattr{name: a.name, value: string(b.buf)})
 		}
 	}
+	b.attrSlab = b.attrSlab[:len(b.attrSlab)+len(out)]
 	return out
 }
 

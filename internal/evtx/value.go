@@ -127,7 +127,7 @@ func appendValue(dst []byte, v value) []byte {
 		for len(b) >= 2 && b[len(b)-1] == 0 && b[len(b)-2] == 0 {
 			b = b[:len(b)-2]
 		}
-		return append(dst, decodeUTF16(b)...)
+		return appendUTF16(dst, b)
 	case typeAnsi:
 		for len(b) > 0 && b[len(b)-1] == 0 {
 			b = b[:len(b)-1]

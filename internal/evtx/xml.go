@@ -16,7 +16,8 @@ func (rec *Record) XML() ([]byte, error) {
 
 // AppendXML appends the XML rendering of the record to dst.
 func (rec *Record) AppendXML(dst []byte) ([]byte, error) {
-	tree, err := rec.tree()
+	tree, release, err := rec.tree()
+	defer release()
 	if err != nil {
 		return dst, fmt.Errorf("record %d: %w", rec.ID, err)
 	}
