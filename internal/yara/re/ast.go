@@ -108,6 +108,7 @@ type Node struct {
 	Min    int
 	Max    int // -1: unbounded
 	Greedy bool
+	WideB  bool // OpWordB/OpNotWordB: characters are 2 bytes (wide strings)
 }
 
 // Lit returns a node matching exactly b.
@@ -201,7 +202,25 @@ func (n *Node) Map(f func(*Node) *Node) *Node {
 // Wide returns the pattern for UTF-16LE-style text: every byte followed by
 // a zero byte.
 func (n *Node) Wide() *Node {
-	return n.Map(func(c *Node) *Node { return Concat(c, Lit(0)) })
+	w := n.Map(func(c *Node) *Node { return Concat(c, Lit(0)) })
+	return w.markWide()
+}
+
+func (n *Node) markWide() *Node {
+	switch n.Op {
+	case OpWordB, OpNotWordB:
+		c := *n
+		c.WideB = true
+		return &c
+	case OpConcat, OpAlt, OpRepeat:
+		c := *n
+		c.Subs = make([]*Node, len(n.Subs))
+		for i, s := range n.Subs {
+			c.Subs[i] = s.markWide()
+		}
+		return &c
+	}
+	return n
 }
 
 // Nocase returns the pattern with ASCII letters matching both cases.

@@ -76,6 +76,12 @@ type View struct {
 	// BeginAt and EndAt are the view positions equal to the start and end
 	// of the scanned data, or -1 when outside the view.
 	BeginAt, EndAt int
+	// Data, Base and Rev locate the view in the scanned data, for word
+	// boundaries: view position i is data offset Base+i, or Base-i if Rev.
+	// When Data is nil, boundaries use B, Before and After.
+	Data []byte
+	Base int
+	Rev  bool
 }
 
 // Budget bounds the work of one match: it is decremented per step and the
@@ -115,6 +121,34 @@ func (m *matcher) wordAt(i int) bool {
 		b = int(m.v.B[i])
 	}
 	return b >= 0 && IsWordByte(byte(b))
+}
+
+// boundary reports a word boundary at view position i. Like YARA, the
+// start and the end of the data count as boundaries, and in wide strings a
+// word character is an alphanumeric byte followed by a zero byte.
+func (m *matcher) boundary(i int, wide bool) bool {
+	d := m.v.Data
+	if d == nil {
+		return m.wordAt(i-1) != m.wordAt(i)
+	}
+	o := m.v.Base + i
+	if m.v.Rev {
+		o = m.v.Base - i
+	}
+	step := 1
+	if wide {
+		step = 2
+	}
+	if o < step || o >= len(d) {
+		return true
+	}
+	w := func(x int) bool {
+		if !IsWordByte(d[x]) {
+			return false
+		}
+		return !wide || x+1 < len(d) && d[x+1] == 0
+	}
+	return w(o) != w(o-step)
 }
 
 // run consumes s (it may be overwritten) and returns the end set.
@@ -163,7 +197,7 @@ func (m *matcher) run(n *Node, s Set) Set {
 		want := n.Op == OpWordB
 		out := make(Set, len(s))
 		s.Each(func(i int) {
-			if (m.wordAt(i-1) != m.wordAt(i)) == want {
+			if m.boundary(i, n.WideB) == want {
 				out.Add(i)
 			}
 		})
@@ -255,7 +289,7 @@ func (m *Matcher) Forward(data []byte, pos int, budget *Budget) int {
 // or shortest when lazy), or -1.
 func ForwardLen(n *Node, data []byte, pos int, lazy bool, budget *Budget) int {
 	end := min(len(data), pos+WindowLimit)
-	v := View{B: data[pos:end], Before: -1, After: -1, BeginAt: -1, EndAt: -1}
+	v := View{B: data[pos:end], Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos}
 	if pos > 0 {
 		v.Before = int(data[pos-1])
 	} else {
@@ -289,7 +323,7 @@ func (m *Matcher) Starts(data []byte, pos int, budget *Budget) Set {
 	for i := 0; i < w; i++ {
 		rev[i] = data[pos-1-i]
 	}
-	v := View{B: rev, Before: -1, After: -1, BeginAt: -1, EndAt: -1}
+	v := View{B: rev, Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos, Rev: true}
 	if pos < len(data) {
 		v.Before = int(data[pos])
 	} else {

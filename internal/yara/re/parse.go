@@ -46,9 +46,6 @@ func Parse(pattern string, flags Flags) (n *Node, err error) {
 	if p.i < len(p.s) {
 		p.fail("unexpected %q", p.s[p.i])
 	}
-	if flags&Nocase != 0 {
-		n = n.Nocase()
-	}
 	return n, nil
 }
 
@@ -234,7 +231,17 @@ func (p *parser) atom() *Node {
 		}
 	}
 	p.i++
-	return Lit(c)
+	n := Lit(c)
+	p.fold(n)
+	return n
+}
+
+// fold applies the i flag to a class before any negation, so that [^d]
+// with nocase excludes both 'd' and 'D' as in YARA.
+func (p *parser) fold(n *Node) {
+	if p.flags&Nocase != 0 {
+		n.Class.FoldCase()
+	}
 }
 
 // escape parses a backslash escape; inClass limits it to byte classes.
@@ -292,6 +299,7 @@ func (p *parser) escape(inClass bool) *Node {
 	default:
 		n.Class.Add(c)
 	}
+	p.fold(n)
 	return n
 }
 
@@ -368,6 +376,7 @@ func (p *parser) class() *Node {
 		}
 		n.Class.Add(lo)
 	}
+	p.fold(n)
 	if neg {
 		n.Class.Negate()
 	}

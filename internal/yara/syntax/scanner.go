@@ -184,11 +184,14 @@ func (s *scanner) number(it Item) Item {
 		s.errorf(start, "integer %q out of range", string(s.src[start:s.i]))
 	}
 	if base == 10 && s.i+1 < len(s.src) && (s.src[s.i] == 'K' || s.src[s.i] == 'M') && s.src[s.i+1] == 'B' {
-		if s.src[s.i] == 'K' {
-			v *= 1024
-		} else {
-			v *= 1024 * 1024
+		mul := uint64(1024)
+		if s.src[s.i] == 'M' {
+			mul = 1024 * 1024
 		}
+		if v > (1<<63-1)/mul {
+			s.errorf(start, "integer %q out of range", string(s.src[start:s.i+2]))
+		}
+		v *= mul
 		s.i += 2
 	}
 	if s.i < len(s.src) && (isLetter(s.src[s.i]) || isDigit(s.src[s.i])) {
