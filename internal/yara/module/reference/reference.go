@@ -222,3 +222,26 @@ func Diff(want, got map[string]string, skip func(key string) bool) []string {
 	sort.Strings(d)
 	return d
 }
+
+// Synthetic generates the deterministic part of the YARA corpus
+// (gen_synth.pl from ../shared/corpora/yara, synthetic files only) into a
+// temporary directory and returns the files of synthetic/<kind> (for
+// example "pe" or "elf"). It skips when perl or the corpus is missing.
+func Synthetic(t testing.TB, corpusDir, kind string) []string {
+	t.Helper()
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl not installed; skipping the synthetic corpus")
+	}
+	out := t.TempDir()
+	rules := t.TempDir() // no rules: only the synthetic/ part is generated
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, perl, filepath.Join(corpusDir, "gen_synth.pl"), out, rules, "0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gen_synth.pl: %v: %s", err, b)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "synthetic", kind, "*"))
+	sort.Strings(files)
+	return files
+}
