@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -155,4 +156,49 @@ func truncated() []byte {
 	c := buildChunk(sysmonLike, sysmonLike)
 	used := int(binary.LittleEndian.Uint32(c[48:]))
 	return buildFile(c)[:fileHeaderSize+used-100]
+}
+
+// TestReadChunkConcurrently renders records of all chunks from several
+// goroutines at once (run with -race) and checks they equal a sequential read.
+func TestReadChunkConcurrently(t *testing.T) {
+	data := buildFile(buildChunk(sysmonLike, sysmonLike), buildChunk(sysmonLike), buildChunk(sysmonLike, sysmonLike, sysmonLike))
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, _ := readAll(t, data)
+	var want []string
+	for _, rec := range seq {
+		x, err := rec.XML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, string(x))
+	}
+	got := make([][]string, r.Chunks())
+	var wg sync.WaitGroup
+	for i := 0; i < r.Chunks(); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			recs, err := r.ReadChunk(i)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, rec := range recs {
+				_ = rec.Fields()
+				x, _ := rec.XML()
+				got[i] = append(got[i], string(x))
+			}
+		}()
+	}
+	wg.Wait()
+	var flat []string
+	for _, g := range got {
+		flat = append(flat, g...)
+	}
+	if strings.Join(flat, "") != strings.Join(want, "") || len(flat) != 6 {
+		t.Errorf("parallel read gave %d records, sequential %d, or different XML", len(flat), len(want))
+	}
 }

@@ -34,6 +34,8 @@ func TestValueRendering(t *testing.T) {
 		{"string trailing NUL trimmed", typeString, utf16z("abc\x00"), "abc"},
 		{"string non-ASCII", typeString, utf16z("Zürich 医院"), "Zürich 医院"},
 		{"string keeps trailing spaces", typeString, utf16z("a  "), "a  "},
+		{"string surrogate pair", typeString, utf16z("x😀y"), "x😀y"},
+		{"string lone surrogate", typeString, []byte{0x41, 0, 0x00, 0xd8, 0x42, 0}, "A\uFFFDB"},
 		{"ansi latin1", typeAnsi, []byte("caf\xe9\x00"), "café"},
 		{"int8", typeInt8, []byte{0xff}, "-1"},
 		{"uint8", typeUint8, []byte{0xff}, "255"},
