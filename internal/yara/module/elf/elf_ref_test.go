@@ -1,0 +1,74 @@
+package elf
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/medshield/medshield/internal/corpus"
+	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
+)
+
+// realELFs lists distinct ELF files on this machine: Go's debug/elf test
+// data (32/64-bit, both byte orders, objects and executables) and a few
+// system programs and libraries.
+func realELFs() []string {
+	var out []string
+	seen := map[[32]byte]bool{}
+	for _, pat := range []string{
+		filepath.Join(runtime.GOROOT(), "src/debug/elf/testdata/*"),
+		"/bin/ls", "/bin/bash", "/usr/bin/perl", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/usr/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/aarch64-linux-gnu/libc.so.6",
+	} {
+		m, _ := filepath.Glob(pat)
+		for _, p := range m {
+			data, err := os.ReadFile(p)
+			if err != nil || len(data) < 4 || string(data[:4]) != "\x7fELF" || len(data) > 64<<20 {
+				continue
+			}
+			if h := sha256.Sum256(data); !seen[h] {
+				seen[h] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func loadFile(t testing.TB, path string) module.Value {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New().Load(&module.ScanContext{Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestDumpAgainstYara compares every field yara -D prints with ours.
+func TestDumpAgainstYara(t *testing.T) {
+	reference.Yara(t)
+	files := append(generatedELFs(t), realELFs()...)
+	if dir := corpus.Dir(t, "yara"); dir != "" {
+		files = append(files, reference.Synthetic(t, dir, "elf")...)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			want := reference.Dump(t, "elf", path)
+			got := reference.Flatten(loadFile(t, path))
+			if d := reference.Diff(want, got, nil); len(d) > 0 {
+				if len(d) > 40 {
+					d = append(d[:40], "...")
+				}
+				t.Errorf("%d differences with yara -D:\n%s", len(d), strings.Join(d, "\n"))
+			}
+		})
+	}
+}
