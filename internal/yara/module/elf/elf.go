@@ -70,10 +70,16 @@ func (*Module) Schema() *module.Type {
 	return schemaType
 }
 
-// maxDynamicEntries bounds the dynamic-section walk over all PT_DYNAMIC
-// segments (YARA has no bound; many segments pointing at one long table
-// would make it quadratic).
-const maxDynamicEntries = 1 << 20
+// Our bounds (YARA has none): each entry costs about 2 KB as a module.Value,
+// so a hostile or huge file must not turn into gigabytes. The dynamic walk
+// is bounded over all PT_DYNAMIC segments (many segments pointing at one
+// long table would also make it quadratic); symbol tables are materialized
+// up to maxSymbols entries each, while symtab_entries/dynsym_entries keep
+// YARA's full count.
+const (
+	maxDynamicEntries = 1 << 16
+	maxSymbols        = 1 << 16
+)
 
 // Load implements module.Module.
 func (m *Module) Load(sc *module.ScanContext) (module.Value, error) {
@@ -333,7 +339,7 @@ func (e *file) symbols(o map[string]module.Value, t *symTable, arr, count string
 	}
 	syms := o[arr]
 	n := t.tableSize / uint64(e.symSize)
-	for j := uint64(0); j < n; j++ {
+	for j := uint64(0); j < n && j < maxSymbols; j++ {
 		s := t.table + j*uint64(e.symSize)
 		info := e.u8(s + e.pick(12, 4))
 		sym := map[string]module.Value{
