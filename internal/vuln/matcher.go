@@ -1,0 +1,163 @@
+package vuln
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/medshield/medshield/internal/vuln/inventory"
+	"github.com/medshield/medshield/internal/vuln/osv"
+	"github.com/medshield/medshield/internal/vuln/version"
+)
+
+// Matcher matches inventories against an OSV database. It is safe for
+// concurrent use once built; the database must not change while in use
+// (build a new Matcher after an update and re-match).
+type Matcher struct {
+	db *osv.DB
+}
+
+// NewMatcher returns a matcher over db.
+func NewMatcher(db *osv.DB) *Matcher { return &Matcher{db: db} }
+
+// sourceKey groups the binaries of one source package version.
+type sourceKey struct{ eco, name, version string }
+
+// Match returns the findings for one inventory, sorted by severity
+// (highest first), then source package, then key.
+func (m *Matcher) Match(inv inventory.Inventory) []Finding {
+	// Group installed binaries by source package so that libssl3 and
+	// openssl give one finding per CVE.
+	groups := map[sourceKey][]string{}
+	var order []sourceKey
+	var extra []struct {
+		k   sourceKey
+		bin string
+	}
+	for _, p := range inv.Packages {
+		if p.Ecosystem == "" {
+			continue
+		}
+		name, ver := p.Source()
+		k := sourceKey{p.Ecosystem, name, ver}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], p.Name)
+		// RPM-based advisories name binary packages (openssl-libs), so
+		// those are looked up under the binary name as well.
+		if version.ForEcosystem(p.Ecosystem) == version.SchemeRPM && p.Name != name {
+			extra = append(extra, struct {
+				k   sourceKey
+				bin string
+			}{sourceKey{p.Ecosystem, p.Name, p.Version}, p.Name})
+		}
+	}
+	for _, e := range extra {
+		if _, ok := groups[e.k]; !ok {
+			order = append(order, e.k)
+			groups[e.k] = []string{e.bin}
+		}
+	}
+	var out []Finding
+	for _, k := range order {
+		out = append(out, m.matchSource(k, groups[k])...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ra, rb := severityRank[a.Severity], severityRank[b.Severity]; ra != rb {
+			return ra > rb
+		}
+		if a.SourcePackage != b.SourcePackage {
+			return a.SourcePackage < b.SourcePackage
+		}
+		return a.Key < b.Key
+	})
+	return out
+}
+
+func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
+	entries := m.db.Lookup(k.eco, k.name)
+	if len(entries) == 0 {
+		return nil
+	}
+	scheme := version.ForEcosystem(k.eco)
+	byKey := map[string]*Finding{}
+	var keys []string
+	for _, e := range entries {
+		match, ok := osv.Affects(e.Affected, k.version)
+		if !ok {
+			continue
+		}
+		v := e.Vuln
+		cves := v.CVEs()
+		fkeys := cves
+		if len(fkeys) == 0 {
+			fkeys = []string{canonicalID(v)}
+		}
+		label, score, vector := recordSeverity(v, e.Affected)
+		for _, fk := range fkeys {
+			f := byKey[fk]
+			if f == nil {
+				bins := slices.Clone(binaries)
+				slices.Sort(bins)
+				f = &Finding{Key: fk, Package: bins[0], Binaries: bins, SourcePackage: k.name,
+					InstalledVersion: k.version, Ecosystem: k.eco, Severity: "UNKNOWN"}
+				byKey[fk] = f
+				keys = append(keys, fk)
+			}
+			f.IDs = append(f.IDs, relatedIDs(v, fk)...)
+			f.Ranges = append(f.Ranges, v.ID+" "+e.Affected.Package.Ecosystem+": "+match.Range)
+			if match.Fixed != "" && (f.FixedVersion == "" || version.Compare(scheme, match.Fixed, f.FixedVersion) > 0) {
+				f.FixedVersion = match.Fixed
+			}
+			if severityRank[label] > severityRank[f.Severity] || (label == f.Severity && score > f.Score) {
+				f.Severity, f.Score, f.CVSS = label, score, vector
+			}
+			if f.Summary == "" {
+				f.Summary = v.Summary
+			}
+		}
+	}
+	out := make([]Finding, 0, len(keys))
+	for _, fk := range keys {
+		f := byKey[fk]
+		slices.Sort(f.IDs)
+		f.IDs = slices.Compact(f.IDs)
+		slices.Sort(f.Ranges)
+		f.Ranges = slices.Compact(f.Ranges)
+		f.explain()
+		out = append(out, *f)
+	}
+	return out
+}
+
+// relatedIDs returns the ids a record contributes to the finding for key:
+// its own id, its aliases, and upstream ids about the same CVE
+// (DEBIAN-CVE-x, UBUNTU-CVE-x) — not the other CVEs of a multi-CVE DSA.
+func relatedIDs(v *osv.Vulnerability, key string) []string {
+	ids := []string{v.ID, key}
+	for _, a := range v.Aliases {
+		if !strings.HasPrefix(a, "CVE-") || a == key {
+			ids = append(ids, a)
+		}
+	}
+	for _, u := range v.Upstream {
+		if u == key || strings.HasSuffix(u, "-"+key) {
+			ids = append(ids, u)
+		}
+	}
+	return ids
+}
+
+// canonicalID picks a stable key for a record without a CVE: the smallest
+// of its id and aliases, so that a GO- record and its GHSA alias merge.
+func canonicalID(v *osv.Vulnerability) string {
+	id := v.ID
+	for _, a := range v.Aliases {
+		if a < id {
+			id = a
+		}
+	}
+	return id
+}
