@@ -78,4 +78,3 @@ func kernelRelease(root string, inv *Inventory) string {
 	}
 	return unix.ByteSliceToString(u.Release[:])
 }
-
