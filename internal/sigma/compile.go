@@ -188,6 +188,9 @@ func (c *compiler) selection(s *syntax.Selection) (node, error) {
 			groups = append(groups, tests)
 		}
 	}
+	if len(groups) == 1 {
+		return groups[0], nil // one group: skip a layer of calls
+	}
 	return &selNode{name: s.Name, groups: groups}, nil
 }
 

@@ -15,9 +15,13 @@ type evalCtx struct {
 	gen   uint32
 	slots []slot
 	names []string // field id -> name
-	kwGen uint32
-	kw    []string // every value of the event, folded (keyword search)
-	kwRaw []string
+	kwGen    uint32
+	kw       []string // every value of the event, folded (keyword search)
+	kwRaw    []string
+	kwJoined string // kw joined with "\n": one substring search for all values
+	kwDashed string // kwJoined with windash folding, made on demand
+	kwHasDsh bool
+	kwHasLow bool
 }
 
 type slot struct {
@@ -85,20 +89,32 @@ func (s *slot) dashed() []string {
 	return s.dash
 }
 
-// keywords returns every string value of the event, raw and folded.
-func (c *evalCtx) keywords() (raw, low []string) {
+// keywords returns every string value of the event, raw, and (for
+// substring search) folded and joined with "\n".
+func (c *evalCtx) keywords() (raw []string, joined string) {
 	if c.kwGen != c.gen {
 		c.kwGen = c.gen
-		c.kw, c.kwRaw = c.kw[:0], c.kwRaw[:0]
+		c.kwRaw = c.kwRaw[:0]
 		c.ev.Range(func(_ string, v any) bool {
 			c.kwRaw, _ = toStrings(v, c.kwRaw)
 			return true
 		})
+		c.kwJoined = fold(strings.Join(c.kwRaw, "\n"))
+		c.kw = c.kw[:0]
+		c.kwHasLow, c.kwHasDsh = false, false
+	}
+	return c.kwRaw, c.kwJoined
+}
+
+// keywordsFolded returns every value folded, one by one.
+func (c *evalCtx) keywordsFolded() []string {
+	if !c.kwHasLow {
 		for _, r := range c.kwRaw {
 			c.kw = append(c.kw, fold(r))
 		}
+		c.kwHasLow = true
 	}
-	return c.kwRaw, c.kw
+	return c.kw
 }
 
 // node is a compiled condition.
@@ -210,31 +226,53 @@ type keywordTest struct {
 }
 
 func (t *keywordTest) eval(c *evalCtx) bool {
-	raw, low := c.keywords()
-	vs := low
-	switch t.view {
-	case viewRaw:
-		vs = raw
-	case viewDash, viewDashRaw:
-		vs = make([]string, len(low))
-		for i, v := range low {
-			vs[i] = dashFold(v)
+	raw, joined := c.keywords()
+	var vs []string
+	values := func() []string {
+		if vs != nil {
+			return vs
 		}
-	}
-	if t.all {
-		for i := range t.ms {
-			if !anyValue(&t.ms[i], vs) {
-				return false
+		switch t.view {
+		case viewRaw:
+			vs = raw
+		case viewDash, viewDashRaw:
+			src := c.keywordsFolded()
+			if t.view == viewDashRaw {
+				src = raw
 			}
+			vs = make([]string, len(src))
+			for i, v := range src {
+				vs[i] = dashFold(v)
+			}
+		default:
+			vs = c.keywordsFolded()
 		}
-		return true
+		return vs
+	}
+	switch t.view {
+	case viewRaw, viewDashRaw:
+		joined = ""
+	case viewDash:
+		if !c.kwHasDsh {
+			c.kwDashed, c.kwHasDsh = dashFold(c.kwJoined), true
+		}
+		joined = c.kwDashed
 	}
 	for i := range t.ms {
-		if anyValue(&t.ms[i], vs) {
-			return true
+		m := &t.ms[i]
+		var hit bool
+		if m.op == opContains && joined != "" && !strings.Contains(m.s, "\n") {
+			// Searching the joined values once is the same as searching
+			// each value: the needle has no separator in it.
+			hit = strings.Contains(joined, m.s)
+		} else {
+			hit = anyValue(m, values())
+		}
+		if hit != t.all {
+			return hit
 		}
 	}
-	return false
+	return t.all
 }
 
 // nullTest is "Field: null": absent, null or empty.

@@ -114,22 +114,11 @@ func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
 	c.names = rs.syms.names
 	m := rs.mapping
 	var chain [3][]*compiled
-	ch, ok := ev.Get(m.ChannelField)
-	channel := ""
-	if ok {
-		if ss, _ := toStrings(ch, nil); len(ss) == 1 {
-			channel = strings.ToLower(ss[0])
-		}
-	}
+	channel := strings.ToLower(scalar(ev, m.ChannelField))
 	if channel == "" {
 		chain[0] = rs.generic
 	} else {
-		eid := ""
-		if v, ok := ev.Get(m.EventIDField); ok {
-			if ss, _ := toStrings(v, nil); len(ss) == 1 {
-				eid = ss[0]
-			}
-		}
+		eid := scalar(ev, m.EventIDField)
 		chain[0] = rs.byKey[routeKey{channel: channel, eventID: eid}]
 		if eid != "" {
 			chain[1] = rs.byKey[routeKey{channel: channel}]
@@ -142,11 +131,7 @@ func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
 		for _, cr := range list {
 			if len(cr.providers) > 0 {
 				if provider == "" {
-					if v, ok := ev.Get(m.ProviderField); ok {
-						if ss, _ := toStrings(v, nil); len(ss) == 1 {
-							provider = strings.ToLower(ss[0])
-						}
-					}
+					provider = strings.ToLower(scalar(ev, m.ProviderField))
 				}
 				if !contains(cr.providers, provider) {
 					continue
@@ -191,3 +176,20 @@ func (rs *RuleSet) Candidates(channel, eventID string) int {
 
 // Index is the rule's position in load order (RuleSet.Rules).
 func (r *Rule) Index() int { return r.index }
+
+// scalar returns a single-valued field as a string ("" when absent or a
+// list).
+func scalar(ev Event, field string) string {
+	v, ok := ev.Get(field)
+	if !ok {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var buf [1]string
+	if ss, _ := toStrings(v, buf[:0]); len(ss) == 1 {
+		return ss[0]
+	}
+	return ""
+}

@@ -337,18 +337,30 @@ func (w *worker) run(ctx context.Context, u unit) unitResult {
 // event matches one event and records alerts and correlated matches.
 func (w *worker) event(r *unitResult, in input, ord int64, ev sigma.Event, fallback time.Time) {
 	r.events++
-	t, ok := sigma.EventTime(ev)
-	if !ok {
-		t = fallback
+	var t time.Time
+	timed := false
+	eventTime := func() time.Time {
+		if !timed {
+			var ok bool
+			if t, ok = sigma.EventTime(ev); !ok {
+				t = fallback
+			}
+			timed = true
+		}
+		return t
 	}
-	if (!w.opts.From.IsZero() && t.Before(w.opts.From)) || (!w.opts.To.IsZero() && !t.Before(w.opts.To)) {
-		r.skip++
-		return
+	if !w.opts.From.IsZero() || !w.opts.To.IsZero() {
+		t := eventTime()
+		if (!w.opts.From.IsZero() && t.Before(w.opts.From)) || (!w.opts.To.IsZero() && !t.Before(w.opts.To)) {
+			r.skip++
+			return
+		}
 	}
 	ms := w.m.Match(ev)
 	if len(ms) == 0 {
 		return
 	}
+	t = eventTime()
 	var corrMs []sigma.Match
 	var ref *Alert
 	for _, m := range ms {
