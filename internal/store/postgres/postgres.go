@@ -155,6 +155,11 @@ func (b *backend) FieldMatch(args *[]any, path []string, value string) string {
 		WHERE v.x = ?)`
 }
 
+func (b *backend) DocContains(args *[]any, needle string) string {
+	*args = append(*args, needle)
+	return `strpos(doc::text, ?) > 0`
+}
+
 func (b *backend) TextMatch(args *[]any, pattern string) string {
 	*args = append(*args, pattern)
 	return `message ILIKE ? ESCAPE '\'`

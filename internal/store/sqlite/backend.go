@@ -81,6 +81,11 @@ func (b *backend) FieldMatch(args *[]any, path []string, value string) string {
 		AND (CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(j.value AS TEXT) END) = ?)`
 }
 
+func (b *backend) DocContains(args *[]any, needle string) string {
+	*args = append(*args, needle)
+	return `instr(doc, ?) > 0`
+}
+
 // TextMatch: SQLite's LIKE is case-insensitive for ASCII letters only.
 func (b *backend) TextMatch(args *[]any, pattern string) string {
 	*args = append(*args, pattern)

@@ -103,6 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Add("_pragma", "synchronous("+sync+")")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "temp_store(MEMORY)")
+	params.Add("_pragma", "mmap_size(1073741824)")
 	wparams := cloneValues(params)
 	wparams.Set("_txlock", "immediate")
 	writer, err := sql.Open("sqlite", path+"?"+wparams.Encode())

@@ -129,16 +129,36 @@ func (s *Store) where(q store.EventQuery, args *[]any) string {
 			conds = append(conds, "1 = 0")
 			continue
 		}
+		value := q.Fields[name]
+		// Parsing JSON costs tens of microseconds per row; a substring test
+		// rules most rows out first. (Placeholders are bound in text order,
+		// so the prefilter's argument goes first.)
+		var pre string
+		if needle := docNeedle(value); needle != "" {
+			pre = s.b.DocContains(args, needle) + " AND "
+		}
 		alts := make([]string, len(paths))
 		for i, p := range paths {
-			alts[i] = s.b.FieldMatch(args, p, q.Fields[name])
+			alts[i] = s.b.FieldMatch(args, p, value)
 		}
-		conds = append(conds, "("+strings.Join(alts, " OR ")+")")
+		conds = append(conds, "("+pre+"("+strings.Join(alts, " OR ")+"))")
 	}
 	if len(conds) == 0 {
 		return ""
 	}
 	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// docNeedle returns text that the stored document must contain when some
+// field in it matches value: value as encoding/json writes it inside a
+// string. A matching string is that text in quotes; a matching number or
+// boolean is value itself, which has nothing to escape.
+func docNeedle(value string) string {
+	b, err := json.Marshal(value)
+	if err != nil || len(b) < 2 {
+		return ""
+	}
+	return string(b[1 : len(b)-1])
 }
 
 func likeEscape(s string) string {

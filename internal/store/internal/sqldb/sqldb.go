@@ -58,6 +58,10 @@ type Backend interface {
 	// equal to value), rendering numbers and booleans as text; it appends
 	// its arguments to args.
 	FieldMatch(args *[]any, path []string, value string) string
+	// DocContains returns a boolean SQL expression that is true when the
+	// JSON document's text contains needle (a cheap necessary condition
+	// checked before FieldMatch).
+	DocContains(args *[]any, needle string) string
 	// TextMatch returns a boolean SQL expression for a case-insensitive
 	// substring match of pattern (already a LIKE pattern escaped with \) on
 	// the message column.
