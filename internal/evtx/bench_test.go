@@ -44,6 +44,7 @@ func benchmarkCorpus(b *testing.B, use func(*Record)) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	records := 0
 	for i := 0; i < b.N; i++ {
 		for _, data := range files {
@@ -65,6 +66,15 @@ func benchmarkCorpus(b *testing.B, use func(*Record)) {
 		}
 	}
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	reportCPU(b, cpu0, total)
+}
+
+// reportCPU adds throughput per CPU-second (all threads of the process, GC
+// included): on a shared machine wall time also counts waiting for a core.
+func reportCPU(b *testing.B, cpu0 float64, total int64) {
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(total)*float64(b.N)/1e6/cpu, "MB/cpu-s")
+	}
 }
 
 // BenchmarkParse: records parsed (BinXML and values located), not rendered.
@@ -87,6 +97,8 @@ func BenchmarkFieldsParallel(b *testing.B) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	defer func() { reportCPU(b, cpu0, total) }()
 	workers := runtime.GOMAXPROCS(0)
 	for i := 0; i < b.N; i++ {
 		for _, data := range files {
@@ -140,6 +152,7 @@ func BenchmarkLibevtxExport(b *testing.B) {
 	})
 	b.SetBytes(total)
 	b.ResetTimer()
+	cpu0 := childCPUSeconds()
 	records := 0
 	for i := 0; i < b.N; i++ {
 		for _, p := range paths {
@@ -148,4 +161,7 @@ func BenchmarkLibevtxExport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	if cpu := childCPUSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(total)*float64(b.N)/1e6/cpu, "MB/cpu-s")
+	}
 }

@@ -155,10 +155,8 @@ func leadingText(x *xnode) string {
 // cannot be rendered gives the sections built so far plus "_error".
 func (rec *Record) Flat() map[string]any {
 	out := make(map[string]any, 3)
-	tree, release, err := rec.tree()
-	defer release()
 	var cur map[string]any
-	walkFlat(tree, func(sec, key, val string, list bool) {
+	visit := func(sec, key, val string, list bool) {
 		if list {
 			l, _ := cur[key].([]any)
 			cur[key] = append(l, val)
@@ -172,14 +170,23 @@ func (rec *Record) Flat() map[string]any {
 		case []any:
 			cur[key] = append(old, val)
 		}
-	}, func(sec string) {
+	}
+	section := func(sec string) {
 		if m, ok := out[sec].(map[string]any); ok {
 			cur = m
 			return
 		}
 		cur = make(map[string]any, 24)
 		out[sec] = cur
-	})
+	}
+	err := rec.streamFlat(visit, section)
+	if err == errComplex {
+		clear(out)
+		tree, release, terr := rec.tree()
+		walkFlat(tree, visit, section)
+		release()
+		err = terr
+	}
 	if err != nil {
 		out["_error"] = err.Error()
 	}
@@ -196,36 +203,14 @@ func (rec *Record) Flat() map[string]any {
 // yields the fields built so far.
 func (rec *Record) Fields() map[string]string {
 	out := make(map[string]string, 32)
+	if rec.streamFields(out) != errComplex {
+		return out
+	}
+	clear(out)
+	s := &streamer{fields: out}
 	tree, release, _ := rec.tree()
-	defer release()
-	var sys [24]string
-	nsys := 0
-	cur := ""
-	walkFlat(tree, func(sec, key, val string, list bool) {
-		if sec == SectionSystem {
-			if old, ok := out[key]; ok {
-				out[key] = old + "\n" + val
-				return
-			}
-			if nsys < len(sys) {
-				sys[nsys] = key
-				nsys++
-			}
-			out[key] = val
-			return
-		}
-		for _, k := range sys[:nsys] {
-			if k == key {
-				return
-			}
-		}
-		if old, ok := out[key]; ok {
-			out[key] = old + "\n" + val
-			return
-		}
-		out[key] = val
-	}, func(sec string) { cur = sec })
-	_ = cur
+	walkFlat(tree, s.fieldVisit, func(string) {})
+	release()
 	return out
 }
 
