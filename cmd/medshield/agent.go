@@ -1,3 +1,99 @@
 package main
 
-func cmdAgent() command { return pending("agent", "enrol and run the endpoint agent") }
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/medshield/medshield/internal/agent"
+)
+
+func cmdAgent() command {
+	return command{name: "agent", summary: "enrol this machine with a server and run the endpoint agent", run: runAgent}
+}
+
+const agentHelp = `Usage: medshield agent <subcommand> [flags]
+
+The endpoint agent collects events on this machine, writes each one to an
+on-disk spool first, and uploads them to the medshield server over mutual
+TLS, retrying until the server acknowledges them.
+
+Subcommands:
+  enroll   medshield agent enroll --server URL --token TOKEN --ca-fingerprint SHA256 [--state DIR]
+  run      medshield agent run [--state DIR]
+  status   medshield agent status [--state DIR]
+`
+
+func runAgent(ctx context.Context, e *env, args []string) error {
+	return subcommand(e, "agent", args, map[string]func([]string) error{
+		"enroll": func(a []string) error { return runAgentEnroll(ctx, e, a) },
+		"run":    func(a []string) error { return runAgentRun(ctx, e, a) },
+		"status": func(a []string) error { return runAgentStatus(ctx, e, a) },
+	}, agentHelp)
+}
+
+func runAgentEnroll(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent enroll", "agent enroll --server URL --token TOKEN --ca-fingerprint SHA256 [--state DIR]", `
+Generates a key on this host (it never leaves the state directory; mode 0600),
+sends a certificate request with the enrolment token, and stores the signed
+client certificate. The server is trusted only if its CA has the given
+SHA-256 fingerprint (printed by 'medshield up' / 'medshield server'), so the
+first contact is safe without installing a CA file.`)
+	server := fs.String("server", "", "server URL, e.g. https://soc.hospital.example:8443")
+	token := fs.String("token", "", "enrolment token from 'medshield token create' or the console")
+	fp := fs.String("ca-fingerprint", "", "SHA-256 fingerprint of the server's CA (hex, colons allowed)")
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	host := fs.String("hostname", "", "host name to register (default: this machine's)")
+	force := fs.Bool("force", false, "enrol again even if this state directory is already enrolled")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *server == "" || *token == "" || *fp == "" {
+		fmt.Fprintln(e.stderr, "agent enroll: --server, --token and --ca-fingerprint are required")
+		return errUsage
+	}
+	if c, err := agent.LoadConfig(*state); err == nil && !*force {
+		return fmt.Errorf("already enrolled as agent %s with %s (use --force to enrol again)", c.AgentID, c.Server)
+	}
+	c, err := agent.Enroll(ctx, agent.EnrollOptions{Server: *server, Token: *token, CAFingerprint: *fp, StateDir: *state, HostName: *host, Version: version})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "enrolled as agent %s (%s / %s); state in %s\nstart it with: medshield agent run --state %s\n", c.AgentID, c.Hospital, c.Department, *state, *state)
+	return nil
+}
+
+func runAgentRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent run", "agent run [--state DIR]", `
+Runs the agent in the foreground until SIGINT/SIGTERM: uploads spooled
+events, sends a heartbeat every 30 s, runs commands from the server (ping,
+collect-inventory) and sends a host inventory at start and every 6 h.`)
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	err = ag.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func runAgentStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent status", "agent status [--state DIR]", "Prints the enrolment and the spool state of this agent.")
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	c, err := agent.LoadConfig(*state)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "agent:      %s\nserver:     %s\nhospital:   %s\ndepartment: %s\nhost name:  %s\nenrolled:   %s\nstate:      %s\n",
+		c.AgentID, c.Server, c.Hospital, c.Department, c.HostName, c.EnrolledAt.Local().Format("2006-01-02 15:04:05"), *state)
+	return nil
+}

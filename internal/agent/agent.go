@@ -1,0 +1,330 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/medshield/medshield/internal/agent/inventory"
+	"github.com/medshield/medshield/internal/agent/spool"
+	"github.com/medshield/medshield/internal/agent/upload"
+	"github.com/medshield/medshield/internal/event"
+)
+
+// Options configure an agent.
+type Options struct {
+	StateDir       string
+	Version        string
+	Logger         *slog.Logger
+	HeartbeatEvery time.Duration // default 30 s
+	InventoryEvery time.Duration // default 6 h
+	Spool          spool.Options
+	Upload         upload.Options
+}
+
+// Agent is an enrolled, running agent.
+type Agent struct {
+	opts    Options
+	cfg     Config
+	log     *slog.Logger
+	spool   *spool.Spool
+	client  *http.Client
+	started time.Time
+
+	emitMu sync.Mutex
+}
+
+// New loads an enrolled agent's state and opens its spool.
+func New(opts Options) (*Agent, error) {
+	if opts.HeartbeatEvery == 0 {
+		opts.HeartbeatEvery = 30 * time.Second
+	}
+	if opts.InventoryEvery == 0 {
+		opts.InventoryEvery = 6 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	cfg, err := LoadConfig(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := ClientTLS(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger.With("component", "agent", "agent", cfg.AgentID)
+	opts.Spool.Logger = log
+	sp, err := spool.Open(filepath.Join(opts.StateDir, spoolDir), opts.Spool)
+	if err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	tr := &http.Transport{TLSClientConfig: tlsCfg, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: 2 * time.Minute}
+	return &Agent{opts: opts, cfg: cfg, log: log, spool: sp, client: &http.Client{Transport: tr}, started: time.Now()}, nil
+}
+
+// Config returns the agent's enrolment configuration.
+func (a *Agent) Config() Config { return a.cfg }
+
+// Spool exposes the spool (for status and tests).
+func (a *Agent) Spool() *spool.Spool { return a.spool }
+
+// Emit stamps events with the agent's identity and appends them durably to
+// the spool. When Emit returns nil the events survive a crash of the agent.
+func (a *Agent) Emit(evs ...event.Event) error {
+	recs := make([][]byte, 0, len(evs))
+	for i := range evs {
+		ev := &evs[i]
+		if ev.ID == "" {
+			ev.ID = event.NewID()
+		}
+		if ev.Timestamp.IsZero() {
+			ev.Timestamp = time.Now().UTC()
+		}
+		if ev.Kind == "" {
+			ev.Kind = event.KindEvent
+		}
+		ev.AgentID = a.cfg.AgentID
+		if ev.HostID == "" {
+			ev.HostID = a.cfg.AgentID
+		}
+		if ev.HostName == "" {
+			ev.HostName = a.cfg.HostName
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		recs = append(recs, b)
+	}
+	a.emitMu.Lock()
+	defer a.emitMu.Unlock()
+	return a.spool.Append(recs...)
+}
+
+// Run uploads spooled events, sends heartbeats, executes commands and runs
+// the inventory collector until ctx is cancelled. On return the spool is
+// closed; anything not acknowledged stays in it for the next start.
+func (a *Agent) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	up := a.opts.Upload
+	up.URL = a.cfg.Server + "/api/v1/agent/events"
+	up.Client = a.client
+	up.Source = a.spool
+	up.Logger = a.log
+	if up.ShutdownGrace == 0 {
+		up.ShutdownGrace = 5 * time.Second
+	}
+	u, err := upload.New(up)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	run := func(name string, f func(context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(ctx)
+			a.log.Debug("loop stopped", "loop", name)
+		}()
+	}
+	run("upload", func(ctx context.Context) {
+		if err := u.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("uploader stopped", "err", err)
+		}
+	})
+	run("heartbeat", a.heartbeatLoop)
+	run("commands", a.commandLoop)
+	run("inventory", a.inventoryLoop)
+	a.log.Info("agent running", "server", a.cfg.Server, "hospital", a.cfg.Hospital, "department", a.cfg.Department)
+	<-ctx.Done()
+	wg.Wait()
+	return a.spool.Close()
+}
+
+func (a *Agent) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(a.opts.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		a.reportDropped()
+		st := a.spool.Stats()
+		hb := map[string]any{
+			"version": a.opts.Version, "os": runtime.GOOS + "/" + runtime.GOARCH, "hostname": a.cfg.HostName,
+			"uptime_sec": int64(time.Since(a.started).Seconds()), "spool_depth": int64(st.Records), "dropped": int64(st.Dropped),
+		}
+		if err := a.postJSON(ctx, "/api/v1/agent/heartbeat", hb, nil); err != nil && ctx.Err() == nil {
+			a.log.Warn("heartbeat failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reportDropped emits one agent.spool_dropped event for records lost to the
+// spool bound since the last report.
+func (a *Agent) reportDropped() {
+	st := a.spool.Stats()
+	if st.DroppedUnreported == 0 {
+		return
+	}
+	ev := event.New(event.KindEvent, "agent", "agent.spool_dropped")
+	ev.Category = "agent"
+	ev.Severity = event.SeverityHigh
+	ev.Message = fmt.Sprintf("spool full: %d events were dropped before upload", st.DroppedUnreported)
+	ev.Labels = map[string]string{"dropped": fmt.Sprint(st.DroppedUnreported)}
+	if err := a.Emit(ev); err != nil {
+		a.log.Error("report dropped events", "err", err)
+		return
+	}
+	if err := a.spool.MarkDroppedReported(st.DroppedUnreported); err != nil {
+		a.log.Error("mark dropped reported", "err", err)
+	}
+}
+
+func (a *Agent) inventoryLoop(ctx context.Context) {
+	t := time.NewTicker(a.opts.InventoryEvery)
+	defer t.Stop()
+	for {
+		if _, err := a.collectInventory(ctx); err != nil {
+			a.log.Warn("inventory", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *Agent) collectInventory(ctx context.Context) (string, error) {
+	inv, err := inventory.Collect(ctx, inventory.Options{})
+	if err != nil {
+		return "", err
+	}
+	ev := inv.Event()
+	return ev.ID, a.Emit(ev)
+}
+
+type commandMsg struct {
+	ID   string          `json:"id"`
+	Name string          `json:"name"`
+	Args json.RawMessage `json:"args"`
+}
+
+func (a *Agent) commandLoop(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		var resp struct {
+			Commands []commandMsg `json:"commands"`
+		}
+		err := a.getJSON(ctx, "/api/v1/agent/commands?wait=25s", &resp)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.Warn("command poll failed", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, time.Minute)
+			continue
+		}
+		backoff = time.Second
+		for _, c := range resp.Commands {
+			a.execute(ctx, c)
+		}
+	}
+}
+
+// execute runs one command, reports its result to the server and records it
+// as an event.
+func (a *Agent) execute(ctx context.Context, c commandMsg) {
+	status, result := "done", map[string]any{}
+	switch c.Name {
+	case "ping":
+		result["pong"] = true
+		result["agent_time"] = time.Now().UTC()
+	case "collect-inventory":
+		id, err := a.collectInventory(ctx)
+		if err != nil {
+			status, result["error"] = "failed", err.Error()
+		} else {
+			result["event_id"] = id
+		}
+	default:
+		status, result["error"] = "failed", "unknown command "+c.Name
+	}
+	ev := event.New(event.KindEvent, "agent.command", c.Name)
+	ev.Category = "agent"
+	ev.Message = fmt.Sprintf("command %s (%s): %s", c.Name, c.ID, status)
+	ev.Labels = map[string]string{"command.id": c.ID, "command.status": status}
+	if err := a.Emit(ev); err != nil {
+		a.log.Error("record command result", "err", err)
+	}
+	body := map[string]any{"status": status, "result": result}
+	if err := a.postJSON(ctx, "/api/v1/agent/commands/"+c.ID+"/result", body, nil); err != nil {
+		a.log.Warn("send command result", "command", c.ID, "err", err)
+	}
+}
+
+func (a *Agent) postJSON(ctx context.Context, path string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.Server+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return a.do(req, out)
+}
+
+func (a *Agent) getJSON(ctx context.Context, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.cfg.Server+path, nil)
+	if err != nil {
+		return err
+	}
+	return a.do(req, out)
+}
+
+func (a *Agent) do(req *http.Request, out any) error {
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// Hostname returns the host name for enrolment defaults.
+func Hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
