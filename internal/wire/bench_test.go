@@ -1,6 +1,9 @@
 package wire
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // Batches of 1000 realistic process events, the uploader's typical size.
 func BenchmarkEncode(b *testing.B) {
@@ -16,6 +19,12 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(size), "body-bytes")
+	raw := 0
+	for i := range evs {
+		j, _ := json.Marshal(&evs[i])
+		raw += len(j) + 1
+	}
+	b.ReportMetric(float64(raw)/float64(size), "ratio")
 }
 
 func BenchmarkDecode(b *testing.B) {

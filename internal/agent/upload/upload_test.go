@@ -33,7 +33,7 @@ type server struct {
 	hook     func(n int, w http.ResponseWriter, r *http.Request) bool
 }
 
-func newServer(t *testing.T, hook func(n int, w http.ResponseWriter, r *http.Request) bool) *server {
+func newServer(t testing.TB, hook func(n int, w http.ResponseWriter, r *http.Request) bool) *server {
 	s := &server{stored: map[string]bool{}, hook: hook}
 	s.Server = httptest.NewUnstartedServer(s)
 	s.StartTLS()
