@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -375,5 +376,39 @@ func TestBackoffIsCappedFullJitter(t *testing.T) {
 		if hi > tc.ceil || hi < tc.ceil*9/10 || lo > tc.ceil/10 {
 			t.Errorf("attempt %d: delays in [%v, %v], want spread over [0, %v]", tc.attempt, lo, hi, tc.ceil)
 		}
+	}
+}
+
+func TestUploaderAndSpoolLeaveNoGoroutines(t *testing.T) {
+	srv := newServer(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n == 1 {
+			http.Error(w, "retry me", http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	})
+	client := srv.Client()
+	before := runtime.NumGoroutine()
+	sp, err := spool.Open(t.TempDir(), spool.Options{SyncInterval: 10 * time.Millisecond}) // starts a flusher
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 300 {
+		b, _ := json.Marshal(event.New(event.KindEvent, "test", "leak"))
+		sp.Append(b)
+	}
+	u := newUploader(t, srv, sp, func(o *Options) { o.ShutdownGrace = time.Second })
+	runUntil(t, u, drained(sp))
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	client.CloseIdleConnections()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after stop, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
 }
