@@ -10,6 +10,7 @@
 package math
 
 import (
+	"encoding/binary"
 	gomath "math"
 
 	"github.com/medshield/medshield/internal/yara/module"
@@ -90,12 +91,31 @@ func span(data []byte, offset, length int64) ([]byte, bool) {
 	return data[offset:end], true
 }
 
+// distribution counts byte values. Four tables, filled from 8-byte words,
+// avoid the store-to-load dependency of consecutive equal bytes (about 2x
+// faster on long runs than one table).
 func distribution(b []byte) *[256]uint32 {
-	var d [256]uint32
-	for _, c := range b {
-		d[c]++
+	var t [4][256]uint32
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		t[0][byte(w)]++
+		t[1][byte(w>>8)]++
+		t[2][byte(w>>16)]++
+		t[3][byte(w>>24)]++
+		t[0][byte(w>>32)]++
+		t[1][byte(w>>40)]++
+		t[2][byte(w>>48)]++
+		t[3][byte(w>>56)]++
 	}
-	return &d
+	for ; i < len(b); i++ {
+		t[0][b[i]]++
+	}
+	d := &t[0]
+	for k := range d {
+		d[k] += t[1][k] + t[2][k] + t[3][k]
+	}
+	return d
 }
 
 func entropy(b []byte) float64 {

@@ -13,6 +13,7 @@ package pe
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"maps"
 	"sync"
 
 	"github.com/medshield/medshield/internal/yara/module"
@@ -127,14 +128,39 @@ func buildSchema() *module.Type {
 	return structOf(fs...)
 }
 
+var (
+	templateOnce sync.Once
+	template     module.Value // skeleton plus constants, never mutated
+)
+
+// newRoot returns a fresh root: a clone of the template in which every
+// nested struct and dictionary is a new map (Load fills them in place).
+func (m *Module) newRoot() module.Value {
+	templateOnce.Do(func() {
+		template = skeleton(m.Schema())
+		for _, c := range constants {
+			template.Fields[c.name] = module.Int(c.value)
+		}
+		template.Fields["is_pe"] = module.Int(0)
+	})
+	root := module.Value{Kind: module.KindStruct, Fields: maps.Clone(template.Fields)}
+	for name, v := range root.Fields {
+		switch v.Kind {
+		case module.KindStruct:
+			v.Fields = maps.Clone(v.Fields)
+			root.Fields[name] = v
+		case module.KindDict:
+			v.Dict = map[string]module.Value{}
+			root.Fields[name] = v
+		}
+	}
+	return root
+}
+
 // Load implements module.Module.
 func (m *Module) Load(sc *module.ScanContext) (module.Value, error) {
-	root := skeleton(m.Schema())
+	root := m.newRoot()
 	o := obj(root.Fields)
-	for _, c := range constants {
-		o.setInt(c.name, c.value)
-	}
-	o.setInt("is_pe", 0)
 	f := header(sc.Data)
 	if f == nil {
 		return root, nil

@@ -1,0 +1,29 @@
+package elf
+
+import (
+	"os"
+	"testing"
+
+	"github.com/medshield/medshield/internal/yara/module"
+)
+
+// BenchmarkLoad parses /bin/ls (when present) and a generated ELF.
+// Run: go test -run '^$' -bench . -benchmem ./internal/yara/module/elf/
+func BenchmarkLoad(b *testing.B) {
+	inputs := map[string][]byte{"generated": buildELF(testSpecs[1])}
+	if data, err := os.ReadFile("/bin/ls"); err == nil {
+		inputs["ls"] = data
+	}
+	m := New()
+	for name, data := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Load(&module.ScanContext{Data: data}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
