@@ -113,8 +113,10 @@ func (s *Spool) enforceBound() error {
 			return fmt.Errorf("record dropped spool segment: %w", err)
 		}
 		if err := os.Remove(s.path(old.id)); err != nil {
-			// Still counted and marked: Open deletes it next time.
-			s.log.Warn("cannot delete dropped spool segment", "segment", old.id, "err", err)
+			// Windows refuses while the reader has it open; Ack retries, and
+			// Open deletes it in any case (it is marked as dropped).
+			s.log.Warn("cannot delete dropped spool segment yet", "segment", old.id, "err", err)
+			s.orphans = append(s.orphans, old.id)
 		}
 		s.log.Warn("spool full, dropped oldest segment", "segment", old.id, "records", lost)
 		s.segs = s.segs[1:]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -126,6 +127,10 @@ func (s *Spool) Ack(pos Position) error {
 		keep = append(keep, g)
 	}
 	s.segs = keep
+	s.orphans = slices.DeleteFunc(s.orphans, func(id uint64) bool {
+		err := os.Remove(s.path(id))
+		return err == nil || os.IsNotExist(err)
+	})
 	return nil
 }
 

@@ -131,6 +131,8 @@ type Spool struct {
 	segs  []segment  // ascending ids; the last is the active one
 	ack   Position
 	state counters
+	// orphans are dropped segments whose file could not be deleted yet.
+	orphans []uint64
 
 	rmu  sync.Mutex // reader side: Peek, Ack, Reject
 	scan *scanner
