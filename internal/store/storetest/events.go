@@ -273,7 +273,7 @@ func testFilters(t *testing.T, open Opener) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			want := expected(evs, func(e event.Event) bool { return refMatch(e, tc.q) })
+			want := expected(evs, func(e event.Event) bool { return Matches(e, tc.q) })
 			q := tc.q
 			q.Limit = 7
 			got := all(t, s, q)
@@ -294,7 +294,7 @@ func testFilters(t *testing.T, open Opener) {
 	// The table must exercise real matches, not only empty results.
 	for _, name := range []string{"field-number", "field-array", "field-extra-nested", "field-extra-bool", "text-percent", "text-han", "combined"} {
 		for _, tc := range tests {
-			if tc.name == name && len(expected(evs, func(e event.Event) bool { return refMatch(e, tc.q) })) == 0 {
+			if tc.name == name && len(expected(evs, func(e event.Event) bool { return Matches(e, tc.q) })) == 0 {
 				t.Errorf("test data has no match for %s", name)
 			}
 		}
@@ -308,8 +308,9 @@ func head(s []string) []string {
 	return s
 }
 
-// refMatch is the reference semantics of EventQuery, on event.Flatten.
-func refMatch(e event.Event, q store.EventQuery) bool {
+// Matches is the reference semantics of EventQuery, on event.Flatten (with
+// full Unicode case folding for Text, where SQLite folds ASCII only).
+func Matches(e event.Event, q store.EventQuery) bool {
 	switch {
 	case !q.From.IsZero() && e.Timestamp.Before(q.From),
 		!q.To.IsZero() && !e.Timestamp.Before(q.To),

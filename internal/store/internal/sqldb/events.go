@@ -269,11 +269,15 @@ func encodeCursor(ts, seq int64) string {
 }
 
 func decodeCursor(c string) (ts, seq int64, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || len(b) != 17 || b[0] != 1 {
 		return 0, 0, fmt.Errorf("%w: %q", ErrBadCursor, truncate(c, 40))
 	}
-	return int64(binary.BigEndian.Uint64(b[1:])), int64(binary.BigEndian.Uint64(b[9:])), nil
+	ts, seq = int64(binary.BigEndian.Uint64(b[1:])), int64(binary.BigEndian.Uint64(b[9:]))
+	if encodeCursor(ts, seq) != c { // base64 decoders skip newlines: insist on the canonical form
+		return 0, 0, fmt.Errorf("%w: %q", ErrBadCursor, truncate(c, 40))
+	}
+	return ts, seq, nil
 }
 
 func truncate(s string, n int) string {
