@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -153,8 +154,13 @@ func leadingText(x *xnode) string {
 // Leaf_Attr. A repeated name becomes a list. Values are strings or []any of
 // strings. A section is present only when the record has it. A record that
 // cannot be rendered gives the sections built so far plus "_error".
-func (rec *Record) Flat() map[string]any {
-	out := make(map[string]any, 3)
+func (rec *Record) Flat() (out map[string]any) {
+	out = make(map[string]any, 3)
+	defer func() {
+		if p := recover(); p != nil {
+			out["_error"] = fmt.Sprintf("internal error: %v", p)
+		}
+	}()
 	var cur map[string]any
 	visit := func(sec, key, val string, list bool) {
 		if list {
@@ -201,8 +207,12 @@ func (rec *Record) Flat() map[string]any {
 // values joined with "\n", so "contains" matching sees every value. The
 // UserData wrapper name is under "_Root". A record that cannot be rendered
 // yields the fields built so far.
-func (rec *Record) Fields() map[string]string {
-	out := make(map[string]string, 32)
+func (rec *Record) Fields() (out map[string]string) {
+	out = make(map[string]string, 32)
+	defer func() {
+		// A bug must not take a hunt down: keep the fields built so far.
+		_ = recover()
+	}()
 	if rec.streamFields(out) != errComplex {
 		return out
 	}

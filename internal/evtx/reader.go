@@ -236,7 +236,10 @@ func (c *chunk) record(pos, size int, chunkOff int64) (rec *Record, err error) {
 }
 
 // Record is one event record. Its methods may be called from any goroutine
-// once Next or ReadChunk has returned it.
+// once Next or ReadChunk has returned it; they recover from internal errors
+// (XML returns an error, Flat adds "_error", Fields keeps the fields built so
+// far) so a panic never reaches the caller. A Record
+// keeps its chunk's 64 KiB buffer alive; drop records to free memory.
 type Record struct {
 	ID     uint64    // EventRecordID from the record header
 	Time   time.Time // time written, from the record header (UTC)

@@ -15,7 +15,12 @@ func (rec *Record) XML() ([]byte, error) {
 }
 
 // AppendXML appends the XML rendering of the record to dst.
-func (rec *Record) AppendXML(dst []byte) ([]byte, error) {
+func (rec *Record) AppendXML(dst []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = dst, fmt.Errorf("record %d: internal error: %v", rec.ID, p)
+		}
+	}()
 	tree, release, err := rec.tree()
 	defer release()
 	if err != nil {
