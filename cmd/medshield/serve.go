@@ -13,7 +13,9 @@ import (
 	"github.com/medshield/medshield/internal/console"
 	"github.com/medshield/medshield/internal/pki"
 	"github.com/medshield/medshield/internal/server"
+	"github.com/medshield/medshield/internal/sigma"
 	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/store/retention"
 	"github.com/medshield/medshield/internal/store/sqlite"
 )
 
@@ -58,6 +60,8 @@ type serverSetup struct {
 	adminPW     string // set only when the admin account was just created
 	dataDir     string
 	fingerprint string
+	sigma       *server.SigmaDetector
+	retention   *retention.Job
 }
 
 type serverOptions struct {
@@ -66,6 +70,8 @@ type serverOptions struct {
 	dsn       string
 	hostnames []string
 	adminName string
+	sigmaDirs []string      // extra Sigma rule directories (DATA/rules/sigma is always read)
+	retention retention.Config
 }
 
 // setupServer prepares the data directory, store, CA, certificates, the
@@ -96,7 +102,20 @@ func setupServer(ctx context.Context, e *env, o serverOptions) (*serverSetup, er
 	if created {
 		ss.adminPW = pw
 	}
-	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log}
+	// Sigma rules: DATA/rules/sigma plus the configured directories,
+	// reloaded when a file changes (see reloadRules).
+	sigmaPaths := append([]string{filepath.Join(o.dataDir, "rules", "sigma")}, o.sigmaDirs...)
+	det, diags, err := server.NewSigmaDetector(sigmaPaths, sigma.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	for _, d := range diags {
+		e.log.Warn("sigma rule rejected", "diagnostic", d.Error())
+	}
+	ss.sigma = det
+	e.log.Info("sigma rules loaded", "rules", det.Rules(), "rejected", len(diags), "paths", strings.Join(sigmaPaths, ","))
+	ss.retention = retention.New(st, o.retention, e.log, nil)
+	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log, Detectors: []server.Detector{det}}
 	ss.srv, err = server.New(cfg)
 	if err != nil {
 		return fail(err)
@@ -137,8 +156,13 @@ func (ss *serverSetup) close() {
 	ss.st.Close()
 }
 
-// serve runs the server until ctx ends.
+// serve runs the server, the retention job and the rule reloader until ctx
+// ends.
 func (ss *serverSetup) serve(ctx context.Context, log *slog.Logger) error {
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	go ss.retention.Run(bg)
+	go ss.reloadRules(bg, log)
 	err := ss.srv.Serve(ctx, ss.ln)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -159,4 +183,27 @@ func printBanner(e *env, ss *serverSetup) {
 	}
 	fmt.Fprintf(e.stdout, "  CA fingerprint: %s\n", ss.fingerprint)
 	fmt.Fprintf(e.stdout, "  data directory: %s\n", ss.dataDir)
+}
+
+// reloadRules reloads the Sigma rules when a rule file changes (checked
+// every 30 s), so rules are updated without a restart.
+func (ss *serverSetup) reloadRules(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !ss.sigma.Changed() {
+			continue
+		}
+		diags, err := ss.sigma.Reload()
+		if err != nil {
+			log.Error("sigma reload failed; previous rules stay in force", "err", err)
+			continue
+		}
+		log.Info("sigma rules reloaded", "rules", ss.sigma.Rules(), "rejected", len(diags))
+	}
 }

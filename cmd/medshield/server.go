@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/medshield/medshield/internal/store/retention"
 )
 
 func cmdServer() command {
@@ -29,13 +32,21 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: in-flight batches are committed first.`)
 	var hosts stringList
 	fs.Var(&hosts, "hostname", "extra DNS name or IP for the server certificate (repeatable)")
 	admin := fs.String("admin", "admin", "name of the first admin account")
+	var sigmaDirs stringList
+	fs.Var(&sigmaDirs, "sigma-rules", "extra Sigma rule directory run on every ingested event (repeatable; DATA/rules/sigma is always read; changes are picked up within 30 s)")
+	keepEvents := fs.Duration("retention-events", 180*24*time.Hour, "how long to keep events")
+	keepAlerts := fs.Duration("retention-alerts", 180*24*time.Hour, "how long to keep alerts")
+	keepState := fs.Duration("retention-state", 180*24*time.Hour, "how long to keep state records (inventories)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	ss, err := setupServer(ctx, e, serverOptions{dataDir: *data, listen: *listen, dsn: *dsn, hostnames: hosts, adminName: *admin})
+	ss, err := setupServer(ctx, e, serverOptions{
+		dataDir: *data, listen: *listen, dsn: *dsn, hostnames: hosts, adminName: *admin, sigmaDirs: sigmaDirs,
+		retention: retention.Config{Event: *keepEvents, Alert: *keepAlerts, State: *keepState},
+	})
 	if err != nil {
 		return err
 	}
