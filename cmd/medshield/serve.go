@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/medshield/medshield/internal/console"
 	"github.com/medshield/medshield/internal/pki"
