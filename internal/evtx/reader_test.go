@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -200,5 +201,66 @@ func TestReadChunkConcurrently(t *testing.T) {
 	}
 	if strings.Join(flat, "") != strings.Join(want, "") || len(flat) != 6 {
 		t.Errorf("parallel read gave %d records, sequential %d, or different XML", len(flat), len(want))
+	}
+}
+
+// repeatedChunks is a virtual .evtx file: a header followed by the same
+// chunk n times, served without holding the file in memory.
+type repeatedChunks struct {
+	header, chunk []byte
+	n             int
+}
+
+func (r *repeatedChunks) size() int64 { return fileHeaderSize + int64(r.n)*chunkSize }
+
+func (r *repeatedChunks) ReadAt(p []byte, off int64) (int, error) {
+	total := 0
+	for len(p) > 0 {
+		if off >= r.size() {
+			return total, io.EOF
+		}
+		var src []byte
+		if off < fileHeaderSize {
+			src = r.header[off:]
+		} else {
+			src = r.chunk[(off-fileHeaderSize)%chunkSize:]
+		}
+		n := copy(p, src)
+		p, off, total = p[n:], off+int64(n), total+n
+	}
+	return total, nil
+}
+
+func TestMemoryStaysBoundedOnLargeFile(t *testing.T) {
+	chunk := buildChunk(sysmonLike, sysmonLike, sysmonLike)
+	src := &repeatedChunks{header: buildFile(chunk)[:fileHeaderSize], chunk: chunk, n: 3000} // ~188 MiB
+	r, err := NewReader(src, src.size(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	peak := uint64(0)
+	n := 0
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = rec.Fields()
+		n++
+		if n%1500 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	}
+	if n != 3*src.n {
+		t.Fatalf("read %d records, want %d", n, 3*src.n)
+	}
+	if peak > 16<<20 {
+		t.Errorf("heap in use reached %d MiB reading a %d MiB file; want it bounded by a few chunks", peak>>20, src.size()>>20)
 	}
 }
