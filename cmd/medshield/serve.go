@@ -71,7 +71,7 @@ type serverOptions struct {
 	dsn       string
 	hostnames []string
 	adminName string
-	sigmaDirs []string      // extra Sigma rule directories (DATA/rules/sigma is always read)
+	sigmaDirs []string // extra Sigma rule directories (DATA/rules/sigma is always read)
 	retention retention.Config
 }
 
