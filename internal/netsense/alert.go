@@ -1,0 +1,105 @@
+package netsense
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/medshield/medshield/internal/event"
+	"github.com/medshield/medshield/internal/netsense/analysis"
+	"github.com/medshield/medshield/internal/netsense/packet"
+)
+
+// RulesetName is the rule.ruleset of every sensor alert.
+const RulesetName = "medshield-netsense"
+
+func (s *Sensor) emit(a analysis.Alert) {
+	key := fmt.Sprintf("%s|%s|%s|%s", a.Rule.ID, a.Src.Addr(), a.Dst.Addr(), a.Key)
+	if n, dup := s.seen[key]; dup {
+		s.seen[key] = n + 1
+		s.stats.Suppressed++
+		return
+	}
+	if len(s.seen) >= maxDedup {
+		clear(s.seen)
+	}
+	s.seen[key] = 1
+	if a.Time == 0 {
+		a.Time = s.now
+	}
+	ev := ToEvent(a)
+	s.alerts = append(s.alerts, ev)
+	s.stats.Rules[a.Rule.ID]++
+	if s.eve != nil {
+		s.eve.alert(a)
+	}
+	if s.onAlert != nil {
+		s.onAlert(ev)
+	}
+}
+
+// ToEvent turns an alert into a medshield event (kind alert).
+func ToEvent(a analysis.Alert) event.Event {
+	ev := event.New(event.KindAlert, "netsense.alert", a.Rule.ID)
+	ev.Timestamp = time.Unix(0, a.Time).UTC()
+	ev.Category = "network"
+	ev.Severity = a.Rule.Severity
+	ev.Rule = &event.Rule{ID: a.Rule.ID, Name: a.Rule.Name, Ruleset: RulesetName, Level: level(a.Rule.Severity)}
+	if a.Rule.Technique != "" {
+		ev.Techniques = []string{a.Rule.Technique}
+	}
+	if a.Src.IsValid() {
+		ev.Source = &event.Endpoint{IP: a.Src.Addr().String(), Port: int(a.Src.Port())}
+	}
+	if a.Dst.IsValid() {
+		ev.Destination = &event.Endpoint{IP: a.Dst.Addr().String(), Port: int(a.Dst.Port())}
+	}
+	ev.Message = a.Message
+	if ev.Message == "" {
+		ev.Message = a.Rule.Name
+	}
+	ev.Labels = map[string]string{"signature_id": fmt.Sprint(a.Rule.SID), "category": a.Rule.Category}
+	if p := protoName(a.Proto); p != "" {
+		ev.Labels["network.transport"] = p
+	}
+	ev.Fields = map[string]any{}
+	if a.Indicator != "" {
+		ev.Fields["threat.indicator"] = a.Indicator
+	}
+	if a.FlowID != 0 {
+		ev.Fields["flow.id"] = a.FlowID
+	}
+	for k, v := range a.Evidence {
+		ev.Fields["evidence."+k] = v
+	}
+	return ev
+}
+
+func level(sev int) string {
+	switch {
+	case sev >= event.SeverityCritical:
+		return "critical"
+	case sev >= event.SeverityHigh:
+		return "high"
+	case sev >= event.SeverityMedium:
+		return "medium"
+	case sev >= event.SeverityLow:
+		return "low"
+	}
+	return "informational"
+}
+
+func protoName(p uint8) string {
+	switch p {
+	case packet.ProtoTCP:
+		return "TCP"
+	case packet.ProtoUDP:
+		return "UDP"
+	case packet.ProtoICMP:
+		return "ICMP"
+	case packet.ProtoICMPv6:
+		return "IPv6-ICMP"
+	case 0:
+		return ""
+	}
+	return fmt.Sprint(p)
+}
