@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/server/servertest"
+	"github.com/medshield/medshield/internal/store/postgres"
 	"github.com/medshield/medshield/internal/wire"
 )
 
@@ -21,15 +23,33 @@ import (
 // agents' TLS and gzip work on the same 2 cores.
 func BenchmarkIngestHTTPS(b *testing.B) {
 	for _, agents := range []int{1, 10, 100} {
-		b.Run(fmt.Sprintf("sqlite/agents=%d", agents), func(b *testing.B) { benchIngest(b, agents) })
+		b.Run(fmt.Sprintf("sqlite/agents=%d", agents), func(b *testing.B) {
+			benchIngest(b, agents, func() *servertest.Server { return servertest.Start(b) })
+		})
+	}
+	dsn := os.Getenv("MEDSHIELD_TEST_POSTGRES")
+	for _, agents := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("postgres/agents=%d", agents), func(b *testing.B) {
+			if dsn == "" {
+				b.Skip("MEDSHIELD_TEST_POSTGRES not set")
+			}
+			benchIngest(b, agents, func() *servertest.Server {
+				schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+				st, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return servertest.StartWith(b, st, b.TempDir())
+			})
+		})
 	}
 }
 
-func benchIngest(b *testing.B, agents int) {
+func benchIngest(b *testing.B, agents int, newServer func() *servertest.Server) {
 	if testing.Short() {
 		b.Skip("short")
 	}
-	s := servertest.Start(b)
+	s := newServer()
 	tok := s.CreateToken(b, "Bench Hospital", "IT", agents, "1h")
 	clients := make([]*http.Client, agents)
 	for i := range clients {

@@ -44,15 +44,23 @@ type Server struct {
 // Option adjusts the server configuration before it starts.
 type Option func(*server.Config)
 
-// Start starts a server that stops when the test ends.
+// Start starts a server on a fresh SQLite store; it stops when the test
+// ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "medshield.db"), sqlite.Options{})
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "medshield.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return StartWith(t, st, dir, opts...)
+}
+
+// StartWith starts a server on the given store (closed when the test ends),
+// keeping the CA in dir.
+func StartWith(t testing.TB, st store.Store, dir string, opts ...Option) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	ca, _, err := pki.LoadOrCreateCA(filepath.Join(dir, "pki"))
 	if err != nil {
 		t.Fatal(err)
