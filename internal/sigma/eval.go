@@ -11,10 +11,10 @@ import (
 // evalCtx caches what rules read from one event: each field is fetched,
 // rendered and case-folded at most once whatever the number of rules.
 type evalCtx struct {
-	ev    Event
-	gen   uint32
-	slots []slot
-	names []string // field id -> name
+	ev       Event
+	gen      uint32
+	slots    []slot
+	names    []string // field id -> name
 	kwGen    uint32
 	kw       []string // every value of the event, folded (keyword search)
 	kwRaw    []string

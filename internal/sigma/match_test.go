@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/sigma/syntax"
 )
 
@@ -313,5 +314,24 @@ detection: {s: {A: '1'}, condition: s}
 	ms := rs.Match(MapEvent{"A": "1"})
 	if len(ms) != 2 || ms[0].Rule.ID != "g1" || ms[1].Rule.ID != "g2" {
 		t.Errorf("matches %v, want g1 then g2", ms)
+	}
+}
+
+// TestECSEventReachesSigmaNames checks that rules written for Windows
+// field names match medshield events carrying ECS or winlog fields.
+func TestECSEventReachesSigmaNames(t *testing.T) {
+	rs, diags := compileDetection(t, "s:\n    Image|endswith: '\\cmd.exe'\n    ParentImage|endswith: '\\winword.exe'\n    IntegrityLevel: High\ncondition: s", nil)
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ev := event.New("event", "windows.sysmon", "process-start")
+	ev.Process = &event.Process{Executable: `C:\Windows\System32\cmd.exe`}
+	ev.Fields = map[string]any{"process.parent.executable": `C:\Office\WINWORD.EXE`, "winlog.event_data.IntegrityLevel": "High"}
+	if ms := rs.Match(FromEvent(&ev)); len(ms) != 1 {
+		t.Errorf("ECS event did not match: %v", FromEvent(&ev).flat)
+	}
+	ev.Fields["winlog.event_data.IntegrityLevel"] = "Low"
+	if ms := rs.Match(FromEvent(&ev)); len(ms) != 0 {
+		t.Errorf("ECS event matched with the wrong IntegrityLevel")
 	}
 }

@@ -49,9 +49,15 @@ func (*Or) exprNode()    {}
 func (*Of) exprNode()    {}
 
 func (e *Ident) String() string { return e.Name }
-func (e *Not) String() string   { return "not " + e.X.String() }
-func (e *And) String() string   { return join(e.Xs, " and ") }
-func (e *Or) String() string    { return join(e.Xs, " or ") }
+func (e *Not) String() string {
+	switch e.X.(type) {
+	case *And, *Or:
+		return "not (" + e.X.String() + ")"
+	}
+	return "not " + e.X.String()
+}
+func (e *And) String() string { return join(e.Xs, " and ") }
+func (e *Or) String() string  { return join(e.Xs, " or ") }
 func (e *Of) String() string {
 	n := "all"
 	if e.Count > 0 {
