@@ -13,12 +13,15 @@ import (
 	"github.com/medshield/medshield/internal/sigma"
 )
 
+// windowsRuleDirs hold the SigmaHQ rules for Windows logs.
+var windowsRuleDirs = []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting/windows", "rules-placeholder/windows", "rules-dfir/windows"}
+
 // loadWindowsRules loads every SigmaHQ Windows rule of the corpus.
 func loadWindowsRules(b *testing.B) *sigma.RuleSet {
 	b.Helper()
 	root := corpus.Dir(b, "sigma")
 	var paths []string
-	for _, d := range []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting/windows", "rules-placeholder/windows", "rules-dfir/windows"} {
+	for _, d := range windowsRuleDirs {
 		if _, err := os.Stat(filepath.Join(root, d)); err == nil {
 			paths = append(paths, filepath.Join(root, d))
 		}
