@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
 )
 
 // BenchmarkLoad parses /bin/ls (when present) and a generated ELF.
@@ -19,11 +20,13 @@ func BenchmarkLoad(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
+			cpu := reference.CPUTime()
 			for b.Loop() {
 				if _, err := m.Load(&module.ScanContext{Data: data}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reference.ReportCPU(b, cpu, int64(len(data)))
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
 )
 
 // BenchmarkRange hashes 1 MiB with each range function (cache bypassed:
@@ -20,10 +21,12 @@ func BenchmarkRange(b *testing.B) {
 		impl := New().Schema().Lookup(name).Funcs[0].Impl
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
+			cpu := reference.CPUTime()
 			for b.Loop() {
 				root, _ := New().Load(sc)
 				impl(sc, &root, args)
 			}
+			reference.ReportCPU(b, cpu, int64(len(data)))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
 )
 
 // BenchmarkEntropy is math.entropy(0, filesize) over 1 MiB of random data.
@@ -19,11 +20,13 @@ func BenchmarkEntropy(b *testing.B) {
 	sc := &module.ScanContext{Data: data}
 	args := []module.Value{module.Int(0), module.Int(int64(len(data)))}
 	b.SetBytes(int64(len(data)))
+	cpu := reference.CPUTime()
 	for b.Loop() {
 		if v := dataEntropy(sc, nil, args); v.F < 7.9 {
 			b.Fatalf("entropy %v", v.F)
 		}
 	}
+	reference.ReportCPU(b, cpu, int64(len(data)))
 }
 
 // TestEntropyFile computes math.entropy(0, filesize) of $MEDSHIELD_ENTROPY_FILE,

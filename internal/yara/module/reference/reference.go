@@ -245,3 +245,14 @@ func Synthetic(t testing.TB, corpusDir, kind string) []string {
 	sort.Strings(files)
 	return files
 }
+
+// ReportCPU adds a "MB/cpu-s" metric to a benchmark: bytes processed per
+// second of process CPU time between start and now. Call b.ReportMetric
+// through it after the loop.
+func ReportCPU(b *testing.B, start time.Duration, bytes int64) {
+	cpu := CPUTime() - start
+	if cpu <= 0 || start == 0 {
+		return
+	}
+	b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+}
