@@ -20,7 +20,7 @@ func byteQuality(c *re.Class) int {
 	n := c.Count()
 	switch {
 	case n == 1:
-		switch c.Bytes()[0] {
+		switch c.First() {
 		case 0x00, 0xFF, 0xCC, 0x90, 0x20:
 			return 12
 		}

@@ -79,6 +79,16 @@ func (c *Class) Union(o *Class) {
 	}
 }
 
+// First returns the smallest member (0 for an empty class).
+func (c *Class) First() byte {
+	for i, w := range c {
+		if w != 0 {
+			return byte(i*64 + bits.TrailingZeros64(w))
+		}
+	}
+	return 0
+}
+
 // Bytes lists the members in increasing order.
 func (c *Class) Bytes() []byte {
 	var out []byte

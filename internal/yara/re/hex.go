@@ -147,6 +147,10 @@ func (p *hexParser) byteTok() *Node {
 	}
 	p.i += 2
 	n := &Node{Op: OpClass}
+	if hi != '?' && lo != '?' {
+		n.Class.Add(byte(hexVal(hi)<<4 | hexVal(lo)))
+		return n
+	}
 	for v := 0; v < 256; v++ {
 		if nib(hi, v>>4) && nib(lo, v&15) {
 			n.Class.Add(byte(v))
@@ -159,8 +163,19 @@ func nib(c byte, v int) bool {
 	if c == '?' {
 		return true
 	}
-	x, _ := strconv.ParseUint(string(c), 16, 8)
-	return int(x) == v
+	return hexVal(c) == v
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 func (p *hexParser) jump(depth int) *Node {

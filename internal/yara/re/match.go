@@ -86,22 +86,57 @@ type View struct {
 
 // Budget bounds the work of one match: it is decremented per step and the
 // match gives up (no match) when it reaches zero.
-type Budget struct{ N int }
+type Budget struct {
+	N     int
+	arena []uint64 // scratch for position sets, reused across matches
+	used  int
+}
+
+// alloc returns a zeroed set of n words from the budget's arena. Sets live
+// until the next top-level Run on the same Budget.
+func (b *Budget) alloc(n int) Set {
+	if b == nil {
+		return make(Set, n)
+	}
+	if b.used+n > len(b.arena) {
+		size := 2 * len(b.arena)
+		if size < 4096 {
+			size = 4096
+		}
+		for size < n {
+			size *= 2
+		}
+		b.arena = make([]uint64, size)
+		b.used = 0
+	}
+	s := Set(b.arena[b.used : b.used+n : b.used+n])
+	b.used += n
+	for i := range s {
+		s[i] = 0
+	}
+	return s
+}
 
 type matcher struct {
 	v      *View
 	n      int // len(v.B)
 	budget *Budget
+	hitEnd bool // some thread wanted a byte past the view
 }
 
 // Run returns the set of end positions reachable from the start positions
 // in start by matching n on v. start is not modified.
 func Run(n *Node, v *View, start Set, budget *Budget) Set {
 	m := &matcher{v: v, n: len(v.B), budget: budget}
-	s := make(Set, len(start))
+	if budget != nil {
+		budget.used = 0
+	}
+	s := m.alloc(len(start))
 	copy(s, start)
 	return m.run(n, s)
 }
+
+func (m *matcher) alloc(n int) Set { return m.budget.alloc(n) }
 
 func (m *matcher) spend(k int) bool {
 	if m.budget == nil {
@@ -160,10 +195,12 @@ func (m *matcher) run(n *Node, s Set) Set {
 	case OpEmpty:
 		return s
 	case OpClass:
-		out := make(Set, len(s))
+		out := m.alloc(len(s))
 		b := m.v.B
 		s.Each(func(i int) {
-			if i < m.n && n.Class.Has(b[i]) {
+			if i >= m.n {
+				m.hitEnd = true
+			} else if n.Class.Has(b[i]) {
 				out.Add(i + 1)
 			}
 		})
@@ -177,9 +214,9 @@ func (m *matcher) run(n *Node, s Set) Set {
 		}
 		return s
 	case OpAlt:
-		out := make(Set, len(s))
+		out := m.alloc(len(s))
 		for _, sub := range n.Subs {
-			c := make(Set, len(s))
+			c := m.alloc(len(s))
 			copy(c, s)
 			r := m.run(sub, c)
 			for i := range out {
@@ -195,7 +232,7 @@ func (m *matcher) run(n *Node, s Set) Set {
 		return keepOnly(s, m.v.EndAt)
 	case OpWordB, OpNotWordB:
 		want := n.Op == OpWordB
-		out := make(Set, len(s))
+		out := m.alloc(len(s))
 		s.Each(func(i int) {
 			if m.boundary(i, n.WideB) == want {
 				out.Add(i)
@@ -227,13 +264,16 @@ func (m *matcher) repeat(n *Node, s Set) Set {
 	if sub.Op == OpClass && sub.Class.Count() == 256 {
 		return m.jump(n, s)
 	}
+	if sub.Op == OpClass {
+		return m.classRepeat(n, s)
+	}
 	for k := 0; k < n.Min; k++ {
 		s = m.run(sub, s)
 		if s.Empty() {
 			return s
 		}
 	}
-	acc := make(Set, len(s))
+	acc := m.alloc(len(s))
 	copy(acc, s)
 	cur := s
 	for k := n.Min; n.Max < 0 || k < n.Max; k++ {
@@ -254,9 +294,39 @@ func (m *matcher) repeat(n *Node, s Set) Set {
 	return acc
 }
 
+// classRepeat handles a repeated byte class by walking runs directly.
+func (m *matcher) classRepeat(n *Node, s Set) Set {
+	out := m.alloc(len(s))
+	c := &n.Subs[0].Class
+	b := m.v.B
+	s.Each(func(i int) {
+		j, k := i, 0
+		for ; k < n.Min; k++ {
+			if j >= m.n {
+				m.hitEnd = true
+				return
+			}
+			if !c.Has(b[j]) {
+				return
+			}
+			j++
+		}
+		out.Add(j)
+		for (n.Max < 0 || k < n.Max) && j < m.n && c.Has(b[j]) {
+			j++
+			k++
+			out.Add(j)
+		}
+		if j >= m.n && (n.Max < 0 || k < n.Max) {
+			m.hitEnd = true
+		}
+	})
+	return out
+}
+
 // jump handles .{lo,hi} over any byte (hex jumps) with range operations.
 func (m *matcher) jump(n *Node, s Set) Set {
-	out := make(Set, len(s))
+	out := m.alloc(len(s))
 	lo := n.Min
 	hi := n.Max
 	s.Each(func(i int) {
@@ -264,6 +334,8 @@ func (m *matcher) jump(n *Node, s Set) Set {
 		b := m.n
 		if hi >= 0 && i+hi < b {
 			b = i + hi
+		} else {
+			m.hitEnd = true
 		}
 		if a <= b {
 			out.addRange(a, b)
@@ -271,6 +343,23 @@ func (m *matcher) jump(n *Node, s Set) Set {
 	})
 	return out
 }
+
+// runFrom is Run with the single start position 0; it also reports
+// whether the match was cut short by the end of the view.
+func runFrom(n *Node, v *View, budget *Budget) (Set, bool) {
+	m := &matcher{v: v, n: len(v.B), budget: budget}
+	if budget != nil {
+		budget.used = 0
+	}
+	s := m.alloc(len(v.B)/64 + 1)
+	s.Add(0)
+	out := m.run(n, s)
+	return out, m.hitEnd
+}
+
+// shortWindow is tried first: most matches are short, and sets over a
+// small window are much cheaper than over WindowLimit bytes.
+const shortWindow = 128
 
 // Matcher verifies a pattern anchored at one position, the way YARA's
 // scanner does: forward from the atom, backwards for the part before it.
@@ -288,25 +377,29 @@ func (m *Matcher) Forward(data []byte, pos int, budget *Budget) int {
 // ForwardLen matches n at data[pos:] and returns the match length (longest,
 // or shortest when lazy), or -1.
 func ForwardLen(n *Node, data []byte, pos int, lazy bool, budget *Budget) int {
-	end := min(len(data), pos+WindowLimit)
-	v := View{B: data[pos:end], Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos}
-	if pos > 0 {
-		v.Before = int(data[pos-1])
-	} else {
-		v.BeginAt = 0
+	limit := min(len(data), pos+WindowLimit)
+	for w := shortWindow; ; w = WindowLimit {
+		end := min(limit, pos+w)
+		v := View{B: data[pos:end], Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos}
+		if pos > 0 {
+			v.Before = int(data[pos-1])
+		} else {
+			v.BeginAt = 0
+		}
+		if end < len(data) {
+			v.After = int(data[end])
+		} else {
+			v.EndAt = end - pos
+		}
+		ends, cut := runFrom(n, &v, budget)
+		if cut && end < limit {
+			continue
+		}
+		if lazy {
+			return ends.Min()
+		}
+		return ends.Max()
 	}
-	if end < len(data) {
-		v.After = int(data[end])
-	} else {
-		v.EndAt = end - pos
-	}
-	start := NewSet(len(v.B))
-	start.Add(0)
-	ends := Run(n, &v, start, budget)
-	if lazy {
-		return ends.Min()
-	}
-	return ends.Max()
 }
 
 // Starts returns the distances d such that m.Bwd matches data[pos-d:pos];
@@ -317,27 +410,31 @@ func (m *Matcher) Starts(data []byte, pos int, budget *Budget) Set {
 		s.Add(0)
 		return s
 	}
-	begin := max(0, pos-WindowLimit)
-	w := pos - begin
-	rev := make([]byte, w)
-	for i := 0; i < w; i++ {
-		rev[i] = data[pos-1-i]
+	floor := max(0, pos-WindowLimit)
+	for w := shortWindow; ; w = WindowLimit {
+		begin := max(floor, pos-w)
+		n := pos - begin
+		rev := make([]byte, n)
+		for i := 0; i < n; i++ {
+			rev[i] = data[pos-1-i]
+		}
+		v := View{B: rev, Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos, Rev: true}
+		if pos < len(data) {
+			v.Before = int(data[pos])
+		} else {
+			v.BeginAt = 0 // reversed: the end of data is where we begin
+		}
+		if begin > 0 {
+			v.After = int(data[begin-1])
+		} else {
+			v.EndAt = n
+		}
+		// Reverse swapped '^' and '$', so OpBegin here is the end of data
+		// and OpEnd the start of data.
+		starts, cut := runFrom(m.Bwd, &v, budget)
+		if cut && begin > floor {
+			continue
+		}
+		return starts
 	}
-	v := View{B: rev, Before: -1, After: -1, BeginAt: -1, EndAt: -1, Data: data, Base: pos, Rev: true}
-	if pos < len(data) {
-		v.Before = int(data[pos])
-	} else {
-		v.BeginAt = 0 // reversed: the end of data is where we begin
-	}
-	if begin > 0 {
-		v.After = int(data[begin-1])
-	} else {
-		v.EndAt = w
-	}
-	// In the reversed view, OpBegin (from a reversed '$') must match the end
-	// of data, and OpEnd (from '^') the start of data; Reverse swapped them,
-	// so BeginAt/EndAt here are expressed in reversed terms.
-	start := NewSet(w)
-	start.Add(0)
-	return Run(m.Bwd, &v, start, budget)
 }

@@ -1,8 +1,8 @@
 package syntax
 
 import (
+	"bytes"
 	"strconv"
-	"strings"
 )
 
 // Item is one scanned token.
@@ -57,7 +57,7 @@ func (s *scanner) skip() {
 				s.i++
 			}
 		case c == '/' && s.i+1 < len(s.src) && s.src[s.i+1] == '*':
-			end := strings.Index(string(s.src[s.i+2:]), "*/")
+			end := bytes.Index(s.src[s.i+2:], []byte("*/"))
 			if end < 0 {
 				s.errorf(s.i, "comment not terminated")
 				s.i = len(s.src)
@@ -309,7 +309,7 @@ func hexEnd(b []byte) int {
 				i++
 			}
 		case b[i] == '/' && i+1 < len(b) && b[i+1] == '*':
-			j := strings.Index(string(b[i+2:]), "*/")
+			j := bytes.Index(b[i+2:], []byte("*/"))
 			if j < 0 {
 				return -1
 			}
