@@ -284,7 +284,7 @@ func (c *compiler) fieldTest(fs *syntax.FieldSpec) (node, error) {
 		}
 		return c.maybeNeq(n, m), nil
 	}
-	ms, err := c.stringMatchers(fs, m)
+	groups, err := c.stringMatchers(fs, m)
 	if err != nil {
 		return nil, err
 	}
@@ -297,13 +297,26 @@ func (c *compiler) fieldTest(fs *syntax.FieldSpec) (node, error) {
 	case m.windash:
 		v = viewDash
 	}
-	var n node
-	if keyword {
-		n = &keywordTest{view: v, all: m.all, ms: ms}
-	} else {
-		n = &strTest{field: field, view: v, all: m.all, ms: ms}
+	mk := func(ms []strMatcher, all bool) node {
+		if keyword {
+			return &keywordTest{view: v, all: all, ms: ms}
+		}
+		return &strTest{field: field, view: v, all: all, ms: ms}
 	}
-	return c.maybeNeq(n, m), nil
+	single := true
+	var flat []strMatcher
+	for _, g := range groups {
+		single = single && len(g) == 1
+		flat = append(flat, g...)
+	}
+	if !m.all || single {
+		return c.maybeNeq(mk(flat, m.all), m), nil
+	}
+	and := make(andNode, len(groups))
+	for i, g := range groups {
+		and[i] = mk(g, false)
+	}
+	return c.maybeNeq(and, m), nil
 }
 
 // maybeNeq negates a test for the neq modifier: the field must differ from
@@ -327,58 +340,61 @@ func fieldLabel(fs *syntax.FieldSpec) string {
 }
 
 // stringMatchers builds the string patterns of a value list: placeholders,
-// then encodings in chain order, then wildcards and case folding.
-func (c *compiler) stringMatchers(fs *syntax.FieldSpec, m mods) ([]strMatcher, error) {
-	texts, err := valueTexts(fs, m, c.placeholders)
+// then encodings in chain order, then wildcards and case folding. Each
+// value as written gives one group of alternatives (expansions, base64
+// offsets); "all" needs every group, any alternative within it.
+func (c *compiler) stringMatchers(fs *syntax.FieldSpec, m mods) ([][]strMatcher, error) {
+	groups, err := valueTexts(fs, m, c.placeholders)
 	if err != nil {
 		return nil, errAt(fs.Pos, syntax.CodePlaceholder, "%s: %v", fieldLabel(fs), err)
 	}
-	var pats []pattern
-	for i, t := range texts {
-		kind := syntax.String
-		if i < len(fs.Values) && !m.expand {
-			kind = fs.Values[i].Kind
+	out := make([][]strMatcher, 0, len(groups))
+	total := 0
+	for gi, texts := range groups {
+		var pats []pattern
+		for _, t := range texts {
+			if fs.Values[gi].Kind == syntax.String {
+				pats = append(pats, parsePattern(t))
+			} else {
+				pats = append(pats, literal(t))
+			}
 		}
-		if kind == syntax.String {
-			pats = append(pats, parsePattern(t))
-		} else {
-			pats = append(pats, literal(t))
+		if len(m.encoders) > 0 {
+			var enc []pattern
+			for _, p := range pats {
+				s, ok := p.plain()
+				if !ok {
+					return nil, errAt(fs.Pos, syntax.CodeValue, "%s: cannot encode a value with wildcards (%s)", fieldLabel(fs), m.encoders[0])
+				}
+				vals := []string{s}
+				for _, e := range m.encoders {
+					vals = encode(e, vals)
+				}
+				for _, v := range vals {
+					enc = append(enc, literal(v))
+				}
+			}
+			pats = enc
 		}
-	}
-	if len(m.encoders) > 0 {
-		var enc []pattern
+		if total += len(pats); total > MaxExpansions {
+			return nil, errAt(fs.Pos, syntax.CodeLimit, "%s: %d values, more than the limit of %d", fieldLabel(fs), total, MaxExpansions)
+		}
+		ms := make([]strMatcher, 0, len(pats))
 		for _, p := range pats {
-			s, ok := p.plain()
-			if !ok {
-				return nil, errAt(fs.Pos, syntax.CodeValue, "%s: cannot encode a value with wildcards (%s)", fieldLabel(fs), m.encoders[0])
+			p = p.wrap(m.wrap1, m.wrap2)
+			if !m.cased {
+				p = p.mapLit(fold)
 			}
-			vals := []string{s}
-			for _, e := range m.encoders {
-				vals = encode(e, vals)
+			if m.windash {
+				p = p.mapLit(dashFold)
 			}
-			for _, v := range vals {
-				enc = append(enc, literal(v))
+			if fs.Field == "" && len(p) == 1 && p[0].wild == 0 {
+				// A plain keyword is searched as a substring of the values.
+				p = p.wrap(true, true)
 			}
+			ms = append(ms, newStrMatcher(p))
 		}
-		pats = enc
+		out = append(out, ms)
 	}
-	if len(pats) > MaxExpansions {
-		return nil, errAt(fs.Pos, syntax.CodeLimit, "%s: %d values, more than the limit of %d", fieldLabel(fs), len(pats), MaxExpansions)
-	}
-	ms := make([]strMatcher, 0, len(pats))
-	for _, p := range pats {
-		p = p.wrap(m.wrap1, m.wrap2)
-		if !m.cased {
-			p = p.mapLit(fold)
-		}
-		if m.windash {
-			p = p.mapLit(dashFold)
-		}
-		if fs.Field == "" && len(p) == 1 && p[0].wild == 0 {
-			// A plain keyword is searched as a substring of the values.
-			p = p.wrap(true, true)
-		}
-		ms = append(ms, newStrMatcher(p))
-	}
-	return ms, nil
+	return out, nil
 }

@@ -335,3 +335,15 @@ func TestECSEventReachesSigmaNames(t *testing.T) {
 		t.Errorf("ECS event matched with the wrong IntegrityLevel")
 	}
 }
+
+// TestAllWithExpandingModifiers: "all" needs every value as written, any of
+// the alternatives an encoding or placeholder expands it into.
+func TestAllWithExpandingModifiers(t *testing.T) {
+	enc := MapEvent{"Enc": b64([]byte("xIEX (New-Object Net.WebClient).DownloadString"))}
+	cases := []matchCase{
+		{"base64offset|contains|all", "s: {Enc|base64offset|contains|all: ['IEX', 'DownloadString']}\ncondition: s", enc, true},
+		{"base64offset|contains|all (one absent)", "s: {Enc|base64offset|contains|all: ['IEX', 'Invoke-Mimikatz']}\ncondition: s", enc, false},
+		{"expand|all", "s: {User|expand|contains|all: ['%Admins%', 'joe']}\ncondition: s", MapEvent{"User": `CORP\admin_joe`}, true},
+	}
+	runMatchCases(t, cases, map[string][]string{"Admins": {"admin_", "root"}})
+}

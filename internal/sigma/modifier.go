@@ -284,25 +284,26 @@ func dedupe(s string) string {
 }
 
 // valueTexts returns the rule's values as Sigma strings after placeholder
-// expansion.
-func valueTexts(fs *syntax.FieldSpec, m mods, table map[string][]string) ([]string, error) {
-	var out []string
+// expansion, one group of alternatives per value as written.
+func valueTexts(fs *syntax.FieldSpec, m mods, table map[string][]string) ([][]string, error) {
+	var out [][]string
+	total := 0
 	for _, v := range fs.Values {
 		if v.Kind == syntax.Null {
 			return nil, fmt.Errorf("null cannot be one of several values or take modifiers; put Field: null in its own selection")
 		}
+		alts := []string{v.Text}
 		if m.expand && v.Kind == syntax.String {
-			ex, err := expandValue(v.Text, table)
-			if err != nil {
+			var err error
+			if alts, err = expandValue(v.Text, table); err != nil {
 				return nil, err
 			}
-			out = append(out, ex...)
-			continue
 		}
-		out = append(out, v.Text)
-	}
-	if len(out) > MaxExpansions {
-		return nil, fmt.Errorf("%d values after expansion, more than the limit of %d", len(out), MaxExpansions)
+		total += len(alts)
+		if total > MaxExpansions {
+			return nil, fmt.Errorf("more than %d values after expansion", MaxExpansions)
+		}
+		out = append(out, alts)
 	}
 	return out, nil
 }
