@@ -40,11 +40,14 @@ func (u *Uploader) Step(ctx context.Context) (n int, err error) {
 	switch {
 	case status >= 200 && status < 300:
 		return u.acknowledged(b, body, respBody)
-	case status == http.StatusRequestEntityTooLarge && len(b.Records) > 1:
-		u.curMax = max(len(b.Records)/2, 1)
-		u.log.Warn("server refused batch as too large, halving", "events", len(b.Records), "now", u.curMax)
-		return 0, errShrunk
 	case status == http.StatusBadRequest || status == http.StatusRequestEntityTooLarge || status == http.StatusUnprocessableEntity:
+		if len(b.Records) > 1 {
+			// Narrow down before quarantining anything: the good events
+			// around a bad one must still reach the server.
+			u.curMax = narrow(len(b.Records), rejectedLine(respBody))
+			u.log.Warn("server refused a batch, narrowing it down", "status", status, "events", len(b.Records), "next", u.curMax, "reason", reason(respBody))
+			return 0, errShrunk
+		}
 		return u.quarantine(b, fmt.Sprintf("HTTP %d: %s", status, reason(respBody)))
 	default:
 		// 5xx, 408, 429, and auth or routing errors (401, 403, 404): the
@@ -142,6 +145,29 @@ func (u *Uploader) post(ctx context.Context, body []byte) (status int, respBody 
 		}
 	}
 	return resp.StatusCode, respBody, retryAfter, nil
+}
+
+// narrow returns the size of the next batch after the server refused one of
+// n > 1 events. When the refusal names a line, the events before it are sent
+// on their own (they passed) and a fault on line 1 isolates that event;
+// otherwise the batch is halved. Each poison event is thus quarantined alone
+// after O(log n) attempts.
+func narrow(n, line int) int {
+	switch {
+	case line == 1:
+		return 1
+	case line > 1 && line <= n:
+		return line - 1
+	}
+	return max(n/2, 1)
+}
+
+func rejectedLine(body []byte) int {
+	var rej wire.Rejection
+	if json.Unmarshal(body, &rej) != nil {
+		return 0
+	}
+	return rej.Line
 }
 
 // reason extracts the server's reason for logs, bounded.

@@ -5,9 +5,10 @@
 //
 // Failures are classified: network errors, timeouts, 5xx, 429 and
 // authentication or routing errors (401, 403, 404, ...) are retried with
-// capped exponential backoff and full jitter, keeping the batch; 413 for a
-// multi-event batch halves the batch size; 400, 422 and 413 for a single
-// event mean the batch itself is bad (poison), so it is quarantined in the
+// capped exponential backoff and full jitter, keeping the batch. 400, 413 and
+// 422 mean the content is refused: a multi-event batch is narrowed down (to
+// the events before the line the server names, or halved) until the bad
+// event travels alone; that single poison event is quarantined in the
 // spool's reject file and counted, and the pipeline moves on.
 //
 // The package does not build TLS configuration, enrol, or choose URLs; the
@@ -208,7 +209,7 @@ type retryError struct {
 func (e *retryError) Error() string { return e.err.Error() }
 func (e *retryError) Unwrap() error { return e.err }
 
-var errShrunk = errors.New("server refused the batch as too large; retrying with smaller batches")
+var errShrunk = errors.New("server refused the batch; retrying with smaller batches to isolate the fault")
 
 func retryf(after time.Duration, format string, args ...any) error {
 	return &retryError{err: fmt.Errorf(format, args...), after: after}

@@ -230,8 +230,9 @@ func TestUploaderQuarantinesPoisonBatch(t *testing.T) {
 	u := newUploader(t, srv, sp, nil) // batches of 100: events 200-300 share the poison's batch
 	runUntil(t, u, drained(sp))
 	st := u.Stats()
-	if st.RejectedBatches != 1 || st.Events+st.RejectedEvents != 250+1+120 {
-		t.Errorf("stats %+v: want one rejected batch and every event accounted for", st)
+	// Only the poison event is quarantined; its batch neighbours arrive.
+	if st.RejectedBatches != 1 || st.RejectedEvents != 1 || st.Events != 250+120 {
+		t.Errorf("stats %+v: want exactly the poison event rejected, 370 delivered", st)
 	}
 	if srv.count() != int(st.Events) {
 		t.Errorf("server stored %d, uploader counted %d", srv.count(), st.Events)
@@ -410,5 +411,36 @@ func TestUploaderAndSpoolLeaveNoGoroutines(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after stop, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestUploaderQuarantinesSingleEventTheServerFindsTooLarge(t *testing.T) {
+	sp, _ := fill(t, 40)
+	big := event.New(event.KindEvent, "test.upload", "emit")
+	big.Message = strings.Repeat("x", 2000)
+	b, _ := json.Marshal(big)
+	sp.Append(b)
+	for range 40 {
+		b, _ := json.Marshal(event.New(event.KindEvent, "test.upload", "emit"))
+		sp.Append(b)
+	}
+	srv := newServer(t, nil)
+	srv.limits = wire.Limits{MaxLine: 1000} // 413 line_too_long for any batch holding big
+	u := newUploader(t, srv, sp, func(o *Options) { o.MaxEvents = 32 })
+	runUntil(t, u, drained(sp))
+	st := u.Stats()
+	// Narrowing isolates the oversized event; only it is quarantined.
+	if st.RejectedEvents != 1 || st.RejectedBatches != 1 || srv.count() != 80 || srv.stored[big.ID] {
+		t.Errorf("stats %+v, stored %d: want exactly the oversized event quarantined, 80 delivered", st, srv.count())
+	}
+}
+
+func TestNarrowIsolatesTheFault(t *testing.T) {
+	for _, tc := range []struct{ n, line, want int }{
+		{100, 0, 50}, {100, 1, 1}, {100, 37, 36}, {100, 100, 99}, {100, 101, 50}, {2, 0, 1}, {2, 2, 1},
+	} {
+		if got := narrow(tc.n, tc.line); got != tc.want {
+			t.Errorf("narrow(%d, line %d) = %d, want %d", tc.n, tc.line, got, tc.want)
+		}
 	}
 }
