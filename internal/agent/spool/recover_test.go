@@ -187,3 +187,48 @@ func TestScannerOnRecordedSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestSpoolOpenFinishesInterruptedDeletions(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  string
+		value func(firstID uint64) any
+	}{
+		// A crash after counting a dropped segment but before deleting it.
+		{"dropped segment", stateFile, func(id uint64) any { return counters{Dropped: 3, DroppedThrough: id} }},
+		// A crash after writing the ack but before deleting consumed segments.
+		{"acknowledged segment", ackFile, func(id uint64) any { return ackRecord{Segment: id + 1, Offset: segHeader} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o := small
+			s, err := Open(dir, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendN(t, s, 0, 60)
+			s.Close()
+			segs := segFiles(t, dir)
+			if len(segs) < 3 {
+				t.Fatalf("want several segments, have %d", len(segs))
+			}
+			first, _ := parseSegName(filepath.Base(segs[0]))
+			// Records in the first segment.
+			sc := newScanner(o.MaxRecordBytes)
+			data, _ := os.ReadFile(segs[0])
+			sc.reset(bytes.NewReader(data[segHeader:]), segHeader)
+			inFirst := 0
+			for sc.next() {
+				inFirst++
+			}
+			if err := writeAtomic(filepath.Join(dir, tc.file), tc.value(first), true); err != nil {
+				t.Fatal(err)
+			}
+			s = openT(t, dir, o)
+			if _, err := os.Stat(segs[0]); !os.IsNotExist(err) {
+				t.Errorf("first segment still present after reopen: %v", err)
+			}
+			wantSeq(t, drain(t, s, 100, 1<<20), seq(inFirst, 60))
+		})
+	}
+}
