@@ -64,6 +64,8 @@ func generatedPEs(t testing.TB) []string {
 			write(fmt.Sprintf("gen%v_cut%x.exe", is64, cut), data[:cut])
 		}
 	}
+	signed, _, _, _ := signedPE(t)
+	write("signed.exe", signed)
 	return out
 }
 

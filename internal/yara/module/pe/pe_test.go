@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/medshield/medshield/internal/yara/module"
@@ -83,7 +84,12 @@ func call(t testing.TB, root module.Value, path, sigArgs string, a ...module.Val
 	if i := lastDot(path); i >= 0 {
 		parts = []string{path[:i], path[i+1:]}
 		self = get(root, parts[0])
-		typ = typ.Lookup(parts[0])
+		for _, name := range splitPath(parts[0]) {
+			typ = typ.Lookup(name)
+			if typ != nil && typ.Kind == module.KindArray {
+				typ = typ.Elem
+			}
+		}
 	}
 	ft := typ.Lookup(parts[len(parts)-1])
 	if ft == nil {
@@ -96,6 +102,18 @@ func call(t testing.TB, root module.Value, path, sigArgs string, a ...module.Val
 	}
 	t.Fatalf("no overload %s(%s)", path, sigArgs)
 	return module.Undef
+}
+
+// splitPath returns the member names of a path, without indexes.
+func splitPath(p string) []string {
+	var out []string
+	for _, part := range strings.Split(p, ".") {
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			part = part[:i]
+		}
+		out = append(out, part)
+	}
+	return out
 }
 
 func lastDot(s string) int {
