@@ -2,8 +2,8 @@ package vuln
 
 import (
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 
 	"github.com/medshield/medshield/internal/vuln/inventory"
 	"github.com/medshield/medshield/internal/vuln/osv"
@@ -15,17 +15,55 @@ import (
 // (build a new Matcher after an update and re-match).
 type Matcher struct {
 	db *osv.DB
+	// sev caches each record entry's severity: parsing CVSS vectors is
+	// the costliest step of a match otherwise.
+	sev sync.Map // *osv.Affected → severity
+}
+
+type severity struct {
+	label  string
+	score  float64
+	vector string
 }
 
 // NewMatcher returns a matcher over db.
 func NewMatcher(db *osv.DB) *Matcher { return &Matcher{db: db} }
+
+func (m *Matcher) severity(v *osv.Vulnerability, a *osv.Affected) severity {
+	if s, ok := m.sev.Load(a); ok {
+		return s.(severity)
+	}
+	var s severity
+	s.label, s.score, s.vector = recordSeverity(v, a)
+	m.sev.Store(a, s)
+	return s
+}
 
 // sourceKey groups the binaries of one source package version.
 type sourceKey struct{ eco, name, version string }
 
 // Match returns the findings for one inventory, sorted by severity
 // (highest first), then source package, then key.
-func (m *Matcher) Match(inv inventory.Inventory) []Finding {
+func (m *Matcher) Match(inv inventory.Inventory) []Finding { return m.match(inv, nil) }
+
+// Batch matches many inventories against one database (the server's
+// re-match of every host after an update). Hosts of one distribution share
+// most package versions, so the findings of a source package version are
+// computed once and reused. Findings returned by a Batch share their
+// slices (IDs, Ranges, Binaries) and must be treated as read-only. A Batch
+// is not safe for concurrent use; use one per goroutine.
+type Batch struct {
+	m    *Matcher
+	memo map[string][]Finding
+}
+
+// NewBatch starts a batch over m's database.
+func (m *Matcher) NewBatch() *Batch { return &Batch{m: m, memo: map[string][]Finding{}} }
+
+// Match is Matcher.Match with reuse across the batch's inventories.
+func (b *Batch) Match(inv inventory.Inventory) []Finding { return b.m.match(inv, b.memo) }
+
+func (m *Matcher) match(inv inventory.Inventory, memo map[string][]Finding) []Finding {
 	// Group installed binaries by source package so that libssl3 and
 	// openssl give one finding per CVE.
 	groups := map[sourceKey][]string{}
@@ -61,19 +99,39 @@ func (m *Matcher) Match(inv inventory.Inventory) []Finding {
 	}
 	var out []Finding
 	for _, k := range order {
-		out = append(out, m.matchSource(k, groups[k])...)
+		if memo == nil {
+			out = append(out, m.matchSource(k, groups[k])...)
+			continue
+		}
+		bins := groups[k]
+		mk := k.eco + "\x00" + k.name + "\x00" + k.version + "\x00" + strings.Join(bins, "\x00")
+		fs, ok := memo[mk]
+		if !ok {
+			fs = m.matchSource(k, bins)
+			memo[mk] = fs
+		}
+		out = append(out, fs...)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	// Sort an index, not the (large) findings themselves.
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		a, b := &out[i], &out[j]
 		if ra, rb := severityRank[a.Severity], severityRank[b.Severity]; ra != rb {
-			return ra > rb
+			return rb - ra
 		}
-		if a.SourcePackage != b.SourcePackage {
-			return a.SourcePackage < b.SourcePackage
+		if c := strings.Compare(a.SourcePackage, b.SourcePackage); c != 0 {
+			return c
 		}
-		return a.Key < b.Key
+		return strings.Compare(a.Key, b.Key)
 	})
-	return out
+	sorted := make([]Finding, len(out))
+	for k, i := range idx {
+		sorted[k] = out[i]
+	}
+	return sorted
 }
 
 func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
@@ -85,7 +143,7 @@ func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
 	byKey := map[string]*Finding{}
 	var keys []string
 	for _, e := range entries {
-		match, ok := osv.Affects(e.Affected, k.version)
+		match, ok := osv.AffectsScheme(e.Affected, k.version, scheme)
 		if !ok {
 			continue
 		}
@@ -95,7 +153,8 @@ func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
 		if len(fkeys) == 0 {
 			fkeys = []string{canonicalID(v)}
 		}
-		label, score, vector := recordSeverity(v, e.Affected)
+		sv := m.severity(v, e.Affected)
+		label, score, vector := sv.label, sv.score, sv.vector
 		for _, fk := range fkeys {
 			f := byKey[fk]
 			if f == nil {

@@ -208,3 +208,31 @@ func TestRPMBinaryNames(t *testing.T) {
 		t.Errorf("got %+v", fs)
 	}
 }
+
+// TestBatchEqualsMatch checks that reuse across hosts changes nothing.
+func TestBatchEqualsMatch(t *testing.T) {
+	dir := filepath.Join(corpus.Dir(t, "vuln/osv"), "genuine")
+	db := osv.NewDB()
+	if err := db.Load(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher(db)
+	hosts := []inventory.Inventory{
+		{Packages: []inventory.Package{pkg("Ubuntu:18.04:LTS", "sudo", "1.8.21p2-3ubuntu1.2", "sudo", "1.8.21p2-3ubuntu1.2")}},
+		{Packages: []inventory.Package{pkg("Ubuntu:18.04:LTS", "sudo", "1.8.21p2-3ubuntu1.2", "sudo", "1.8.21p2-3ubuntu1.2"), pkg("Ubuntu:18.04:LTS", "sudo-ldap", "1.8.21p2-3ubuntu1.2", "sudo", "1.8.21p2-3ubuntu1.2")}},
+		{Packages: []inventory.Package{pkg("Ubuntu:18.04:LTS", "sudo", "1.8.21p2-3ubuntu1.4", "sudo", "1.8.21p2-3ubuntu1.4")}},
+		{Packages: []inventory.Package{pkg("Ubuntu:18.04:LTS", "sudo", "1.8.21p2-3ubuntu1.2", "sudo", "1.8.21p2-3ubuntu1.2")}},
+	}
+	b := m.NewBatch()
+	for i, h := range hosts {
+		want, got := m.Match(h), b.Match(h)
+		if len(want) != len(got) {
+			t.Fatalf("host %d: batch %d findings, match %d", i, len(got), len(want))
+		}
+		for j := range want {
+			if want[j].Explanation != got[j].Explanation {
+				t.Errorf("host %d finding %d:\n%s\n%s", i, j, got[j].Explanation, want[j].Explanation)
+			}
+		}
+	}
+}

@@ -27,7 +27,12 @@ type Match struct {
 // fixed ≤ v or last_affected < v makes it not; limits, when present, cap
 // the range. GIT ranges are skipped (installed packages carry no commit).
 func Affects(a *Affected, ver string) (Match, bool) {
-	scheme := version.ForEcosystem(a.Package.Ecosystem)
+	return AffectsScheme(a, ver, version.ForEcosystem(a.Package.Ecosystem))
+}
+
+// AffectsScheme is Affects with the ecosystem's version scheme already
+// known, for callers that check many entries of one ecosystem.
+func AffectsScheme(a *Affected, ver string, scheme version.Scheme) (Match, bool) {
 	cmp := func(x, y string) int { return version.Compare(scheme, x, y) }
 	for _, r := range a.Ranges {
 		if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
@@ -65,29 +70,20 @@ func eventVersion(e Event) (string, byte) {
 }
 
 func inRange(events []Event, ver string, cmp func(a, b string) int) (Match, bool) {
-	var limits []string
-	evs := make([]Event, 0, len(events))
+	hasLimit, below := false, false
 	for _, e := range events {
 		if e.Limit != "" {
-			limits = append(limits, e.Limit)
-			continue
-		}
-		evs = append(evs, e)
-	}
-	if len(limits) > 0 {
-		below := false
-		for _, l := range limits {
-			if l == "*" || cmp(ver, l) < 0 {
+			hasLimit = true
+			if e.Limit == "*" || cmp(ver, e.Limit) < 0 {
 				below = true
 			}
 		}
-		if !below {
-			return Match{}, false
-		}
 	}
-	// Sort by version with introduced "0" first; on equal versions keep
-	// introduced before fixed so that a fix at the same version wins.
-	slices.SortStableFunc(evs, func(x, y Event) int {
+	if hasLimit && !below {
+		return Match{}, false
+	}
+	evs := events
+	order := func(x, y Event) int {
 		xv, xk := eventVersion(x)
 		yv, yk := eventVersion(y)
 		switch {
@@ -106,7 +102,20 @@ func inRange(events []Event, ver string, cmp func(a, b string) int) (Match, bool
 			return 1
 		}
 		return 0
-	})
+	}
+	// Most records list events in order already (introduced "0", fixed):
+	// only copy and sort when needed, never modifying the shared record.
+	if hasLimit || !slices.IsSortedFunc(evs, order) {
+		evs = make([]Event, 0, len(events))
+		for _, e := range events {
+			if e.Limit == "" {
+				evs = append(evs, e)
+			}
+		}
+		// Sort by version with introduced "0" first; on equal versions
+		// keep introduced before fixed so that a fix at the same version wins.
+		slices.SortStableFunc(evs, order)
+	}
 	vulnerable := false
 	last := -1
 	for i, e := range evs {
