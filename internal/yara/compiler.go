@@ -48,6 +48,7 @@ type Compiler struct {
 	warns     syntax.ErrorList
 	ns        map[string]*nsInfo
 	sources   []Source
+	includes  map[string][]byte // every included file read, for Save
 	including map[string]bool
 }
 
@@ -75,7 +76,7 @@ type Source struct {
 // NewCompiler returns a compiler.
 func NewCompiler(opts Options) (*Compiler, error) {
 	c := &Compiler{opts: opts, fset: syntax.NewFileSet(), mods: map[string]module.Module{},
-		externals: map[string]*external{}, ns: map[string]*nsInfo{}, including: map[string]bool{}}
+		externals: map[string]*external{}, ns: map[string]*nsInfo{}, including: map[string]bool{}, includes: map[string][]byte{}}
 	for _, m := range opts.Modules {
 		c.mods[m.Name()] = m
 	}
@@ -207,6 +208,7 @@ func (c *Compiler) include(from, ns string, d *syntax.Include, imports map[strin
 		c.errs.Add(pos, "include", "can't open include file: %s", d.Path)
 		return
 	}
+	c.includes[path] = src
 	c.including[path] = true
 	c.compileSource(path, ns, src, imports)
 	delete(c.including, path)
@@ -241,6 +243,7 @@ func (c *Compiler) Rules() (*Rules, error) {
 		rs.externals[i] = *e
 	}
 	rs.sources = c.sources
+	rs.includes = c.includes
 	rs.build()
 	c.rs = &Rules{fset: c.fset, modIndex: map[string]int{}}
 	return rs, c.errs.Err()

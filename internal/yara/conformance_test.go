@@ -16,25 +16,25 @@ import (
 )
 
 type confCase struct {
-	File         string `json:"file"`
-	Line         int    `json:"line"`
-	Kind         string `json:"kind"`
-	Macro        string `json:"macro"`
-	Transcribable bool  `json:"transcribable"`
-	Rule         string `json:"rule"`
-	Error        string `json:"error"`
-	DataKind     string `json:"data_kind"`
-	Data         string `json:"data"`
-	DataHex      string `json:"data_hex"`
-	Count        string `json:"count"`
+	File          string `json:"file"`
+	Line          int    `json:"line"`
+	Kind          string `json:"kind"`
+	Macro         string `json:"macro"`
+	Transcribable bool   `json:"transcribable"`
+	Rule          string `json:"rule"`
+	Error         string `json:"error"`
+	DataKind      string `json:"data_kind"`
+	Data          string `json:"data"`
+	DataHex       string `json:"data_hex"`
+	Count         string `json:"count"`
 }
 
 type confDoc struct {
 	Harness struct {
 		Externals map[string]any `json:"externals"`
 	} `json:"harness"`
-	Cases []confCase          `json:"cases"`
-	Blobs map[string]string   `json:"blobs"`
+	Cases []confCase        `json:"cases"`
+	Blobs map[string]string `json:"blobs"`
 }
 
 func loadConformance(t *testing.T) *confDoc {

@@ -21,6 +21,7 @@ type Rules struct {
 	externals []external
 	maxVars   int
 	sources   []Source
+	includes  map[string][]byte
 	ac        *automaton
 	chained   []int // strings with parts
 }

@@ -1,0 +1,168 @@
+package yara
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// HashHit is a hash indicator that matched a scanned file.
+type HashHit struct {
+	Kind      string // md5, sha1, sha256
+	Indicator string
+	Threat    string
+	Source    string
+}
+
+// Job is one `medshield scan` run over files: walk, scan in a pool, check
+// hash indicators in the same pass, and report.
+type Job struct {
+	Rules     *Rules
+	Walk      WalkOptions
+	Threads   int
+	MaxSize   int64
+	Timeout   time.Duration // per file
+	Format    string        // "text" or "jsonl"
+	Out       io.Writer     // results
+	Errs      io.Writer     // errors and the summary
+	Progress  io.Writer     // progress line (a terminal), or nil
+	HashCheck func(d *Digests) []HashHit
+	// OnDetection is called for each file with a detection (for example to
+	// quarantine it), after its results are written.
+	OnDetection func(path string) error
+}
+
+// Summary counts what a Job did.
+type Summary struct {
+	Files      int64
+	Bytes      int64
+	Detections int64 // (file, rule or indicator) pairs
+	Detected   int64 // files with at least one detection
+	Errors     int64
+	Skipped    int64 // files over the size limit
+	Elapsed    time.Duration
+}
+
+type jsonString struct {
+	Identifier string `json:"identifier"`
+	Offset     int64  `json:"offset"`
+	Length     int    `json:"length"`
+}
+
+type jsonRecord struct {
+	File      string         `json:"file"`
+	Size      int64          `json:"size"`
+	SHA256    string         `json:"sha256,omitempty"`
+	Rule      string         `json:"rule,omitempty"`
+	Namespace string         `json:"namespace,omitempty"`
+	Tags      []string       `json:"tags,omitempty"`
+	Meta      map[string]any `json:"meta,omitempty"`
+	Strings   []jsonString   `json:"strings,omitempty"`
+	Indicator *HashHit       `json:"indicator,omitempty"`
+}
+
+// Run scans roots and returns the summary.
+func (j *Job) Run(ctx context.Context, roots []string) Summary {
+	start := time.Now()
+	var sum Summary
+	paths := make(chan string, 256)
+	go func() {
+		defer close(paths)
+		Walk(ctx, roots, j.Walk, paths, func(p string, err error) {
+			atomic.AddInt64(&sum.Errors, 1)
+			fmt.Fprintf(j.Errs, "error: %s: %v\n", p, err)
+		})
+	}()
+	pool := &Pool{Rules: j.Rules, Threads: j.Threads, MaxSize: j.MaxSize,
+		Options: ScanOptions{Timeout: j.Timeout}, Digests: j.Format == "jsonl" || j.HashCheck != nil}
+	var lastProgress time.Time
+	pool.Run(ctx, paths, func(r FileResult) {
+		if r.Err != nil {
+			if errors.Is(r.Err, ErrTooLarge) {
+				sum.Skipped++
+			} else {
+				sum.Errors++
+				fmt.Fprintf(j.Errs, "error: %v\n", r.Err)
+			}
+		} else {
+			sum.Files++
+			sum.Bytes += r.Size
+		}
+		n := j.report(r)
+		if n > 0 {
+			sum.Detections += int64(n)
+			sum.Detected++
+			if j.OnDetection != nil {
+				if err := j.OnDetection(r.Path); err != nil {
+					sum.Errors++
+					fmt.Fprintf(j.Errs, "error: %s: %v\n", r.Path, err)
+				}
+			}
+		}
+		if j.Progress != nil && time.Since(lastProgress) > 200*time.Millisecond {
+			lastProgress = time.Now()
+			fmt.Fprintf(j.Progress, "\r\033[Kscanned %d files, %.1f MB, %d detections", sum.Files, float64(sum.Bytes)/1e6, sum.Detections)
+		}
+	})
+	if j.Progress != nil {
+		fmt.Fprint(j.Progress, "\r\033[K")
+	}
+	sum.Elapsed = time.Since(start)
+	return sum
+}
+
+// report writes one file's detections and returns how many there were.
+func (j *Job) report(r FileResult) int {
+	var hits []HashHit
+	if r.Digests != nil && j.HashCheck != nil {
+		hits = j.HashCheck(r.Digests)
+	}
+	if j.Format == "jsonl" {
+		enc := json.NewEncoder(j.Out)
+		sha := ""
+		if r.Digests != nil {
+			sha = hex.EncodeToString(r.Digests.SHA256[:])
+		}
+		for _, m := range r.Matches {
+			rec := jsonRecord{File: r.Path, Size: r.Size, SHA256: sha, Rule: m.Rule.Name, Namespace: m.Rule.Namespace, Tags: m.Rule.Tags}
+			if len(m.Rule.Meta) > 0 {
+				rec.Meta = map[string]any{}
+				for _, kv := range m.Rule.Meta {
+					rec.Meta[kv.Key] = kv.Value
+				}
+			}
+			for _, s := range m.Strings {
+				for _, x := range s.Matches {
+					rec.Strings = append(rec.Strings, jsonString{Identifier: "$" + s.ID, Offset: x.Offset, Length: x.Length})
+				}
+			}
+			enc.Encode(rec)
+		}
+		for i := range hits {
+			enc.Encode(jsonRecord{File: r.Path, Size: r.Size, SHA256: sha, Indicator: &hits[i]})
+		}
+	} else {
+		for _, m := range r.Matches {
+			fmt.Fprintf(j.Out, "%s %s\n", m.Rule.Name, r.Path)
+		}
+		for _, h := range hits {
+			name := h.Threat
+			if name == "" {
+				name = h.Source
+			}
+			fmt.Fprintf(j.Out, "hash:%s:%s %s\n", h.Kind, name, r.Path)
+		}
+	}
+	return len(r.Matches) + len(hits)
+}
+
+// WriteSummary prints s in one line.
+func (s Summary) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "scanned %d files (%.1f MB) in %v: %d detections in %d files, %d errors, %d skipped (size limit)\n",
+		s.Files, float64(s.Bytes)/1e6, s.Elapsed.Round(time.Millisecond), s.Detections, s.Detected, s.Errors, s.Skipped)
+}
