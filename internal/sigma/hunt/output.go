@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,14 +45,14 @@ func Write(w io.Writer, format string, alerts []Alert) error {
 		return cw.Error()
 	case "table", "":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TIMESTAMP\tLEVEL\tRULE\tCOMPUTER\tCHANNEL\tEVENT\tRECORD\tDETAIL")
+		fmt.Fprintln(tw, "TIMESTAMP\tLEVEL\tRULE\tCOMPUTER\tCHANNEL\tEVENT\tRECORD\tFILE\tDETAIL")
 		for _, a := range alerts {
 			detail := ""
 			if a.Correlation {
 				detail = fmt.Sprintf("%s: %s over %d events", a.Group, strconv.FormatFloat(a.Count, 'f', -1, 64), a.Events)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts(a.Timestamp), a.Level, clip(a.Title, 60), a.Computer,
-				clip(a.Channel, 40), a.EventID, a.RecordID, detail)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts(a.Timestamp), a.Level, clip(a.Title, 60), a.Computer,
+				clip(a.Channel, 40), a.EventID, a.RecordID, clip(filepath.Base(a.File), 40), detail)
 		}
 		return tw.Flush()
 	}
