@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -62,6 +63,15 @@ func runEvents(t *testing.T, open Opener) {
 		evs[7].Fields = map[string]any{"bad": math.NaN()} // cannot be encoded
 		if _, err := s.AppendEvents(ctx, evs); err == nil {
 			t.Fatal("AppendEvents with an unencodable event succeeded")
+		}
+		countIs(t, s, store.EventQuery{}, 0)
+	})
+	t.Run("CancelledContextStoresNothing", func(t *testing.T) {
+		s := open(t)
+		ctx, cancel := context.WithCancel(ctxT(t))
+		cancel()
+		if _, err := s.AppendEvents(ctx, GenEvents(6, 50)); err == nil {
+			t.Fatal("AppendEvents with a cancelled context succeeded")
 		}
 		countIs(t, s, store.EventQuery{}, 0)
 	})
