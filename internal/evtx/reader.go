@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -153,17 +154,27 @@ func (r *Reader) ReadChunk(i int) ([]*Record, error) {
 		return nil, fmt.Errorf("chunk %d out of range [0,%d)", i, r.nchunks)
 	}
 	off := int64(fileHeaderSize) + int64(i)*chunkSize
-	data := make([]byte, chunkSize)
+	bufp := chunkPool.Get().(*[]byte)
+	data := *bufp
 	n, err := r.r.ReadAt(data, off)
 	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+		chunkPool.Put(bufp)
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("read chunk %d: %w", i, err)
 	}
-	data = data[:n]
-	return r.parseChunk(i, off, data)
+	recs, err := r.parseChunk(i, off, data[:n])
+	if len(recs) == 0 {
+		// Nothing refers to the buffer: reuse it (most chunk slots of a
+		// freshly created log are empty).
+		chunkPool.Put(bufp)
+	}
+	return recs, err
 }
+
+// chunkPool recycles chunk buffers that no record refers to.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
 func (r *Reader) parseChunk(i int, off int64, data []byte) (recs []*Record, err error) {
 	defer func() {
