@@ -160,8 +160,10 @@ func (b *backend) init(ctx context.Context) error {
 	if _, err := sqldb.Migrate(ctx, b, ms, ""); err != nil {
 		return err
 	}
-	b.insert, err = b.writer.PrepareContext(ctx, insertEventSQL)
-	if err != nil {
+	if b.insertChunk, err = b.writer.PrepareContext(ctx, insertEventSQL(insertChunk)); err != nil {
+		return fmt.Errorf("prepare event insert: %w", err)
+	}
+	if b.insertOne, err = b.writer.PrepareContext(ctx, insertEventSQL(1)); err != nil {
 		return fmt.Errorf("prepare event insert: %w", err)
 	}
 	return nil

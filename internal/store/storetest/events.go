@@ -36,6 +36,16 @@ func runEvents(t *testing.T, open Opener) {
 			t.Fatalf("inserted = %d, want 3", n)
 		}
 		countIs(t, s, store.EventQuery{}, 3)
+		// A large batch repeating itself (duplicates inside one multi-row
+		// statement) and one event already stored.
+		more := GenEvents(7, 60)
+		big := append(append(append([]event.Event{}, more...), more...), evs[0])
+		n, err = s.AppendEvents(ctx, big)
+		mustNil(t, "append big", err)
+		if n != 60 {
+			t.Fatalf("inserted = %d, want 60", n)
+		}
+		countIs(t, s, store.EventQuery{}, 63)
 	})
 	t.Run("DuplicatesAcrossBatches", func(t *testing.T) {
 		s, ctx := open(t), ctxT(t)
