@@ -73,9 +73,20 @@ type template struct {
 	nodes []node
 }
 
+// instance is a template applied to a record's substitution values. The
+// values are kept as 8-byte references into the chunk buffer (a record has
+// a few dozen) and made into value only when rendered.
 type instance struct {
-	tmpl *template
-	vals []value
+	tmpl  *template
+	data  []byte   // the chunk buffer
+	refs  []valRef // substitution values
+	frags [][]node // parsed BinXML values; their valRef.off indexes this
+}
+
+type valRef struct {
+	off  uint32
+	size uint16
+	typ  uint8
 }
 
 // value is one substitution value; data aliases the chunk buffer.
@@ -83,6 +94,26 @@ type value struct {
 	typ  uint8
 	data []byte
 	frag []node // parsed BinXML for type 0x21
+}
+
+// count is the number of substitution values (0 for a nil instance).
+func (in *instance) count() int {
+	if in == nil {
+		return 0
+	}
+	return len(in.refs)
+}
+
+// at returns substitution value i (i < count()).
+func (in *instance) at(i uint16) value {
+	r := in.refs[i]
+	if r.typ == typeBinXML {
+		if r.size == 0 {
+			return value{typ: r.typ}
+		}
+		return value{typ: r.typ, frag: in.frags[r.off]}
+	}
+	return value{typ: r.typ, data: in.data[r.off : r.off+uint32(r.size)]}
 }
 
 // chunk is one 64 KiB chunk with its per-chunk caches.
@@ -470,22 +501,25 @@ func (p *parser) templateInstance() (node, error) {
 	}
 	desc := p.pos
 	p.pos += 4 * int(count)
-	inst := &instance{tmpl: tmpl, vals: make([]value, count)}
-	for i := range inst.vals {
+	inst := &instance{tmpl: tmpl, data: p.b, refs: make([]valRef, count)}
+	for i := range inst.refs {
 		size := int(binary.LittleEndian.Uint16(p.b[desc+4*i:]))
 		typ := p.b[desc+4*i+2]
 		if err := p.need(size); err != nil {
 			return node{}, fmt.Errorf("value %d (type %#x, %d bytes): %w", i, typ, size, err)
 		}
-		v := value{typ: typ, data: p.b[p.pos : p.pos+size]}
+		r := valRef{off: uint32(p.pos), size: uint16(size), typ: typ}
 		if typ == typeBinXML && size > 0 {
 			sub := parser{c: p.c, b: p.b, pos: p.pos, end: p.pos + size, depth: p.depth + 1}
-			if v.frag, err = sub.fragment(); err != nil {
+			frag, err := sub.fragment()
+			if err != nil {
 				return node{}, fmt.Errorf("value %d (binxml): %w", i, err)
 			}
+			r.off = uint32(len(inst.frags))
+			inst.frags = append(inst.frags, frag)
 		}
 		p.pos += size
-		inst.vals[i] = v
+		inst.refs[i] = r
 	}
 	return node{kind: kInstance, inst: inst}, nil
 }

@@ -133,7 +133,7 @@ func (s *streamer) count() error {
 	return nil
 }
 
-func (s *streamer) emit(nodes []node, vals []value, depth int) error {
+func (s *streamer) emit(nodes []node, vals *instance, depth int) error {
 	if depth > 2*maxDepth {
 		return errDepth
 	}
@@ -152,10 +152,10 @@ func (s *streamer) emit(nodes []node, vals []value, depth int) error {
 		case kEntityRef:
 			s.text(entity(n.name))
 		case kSubst:
-			if int(n.idx) >= len(vals) {
+			if int(n.idx) >= vals.count() {
 				continue
 			}
-			v := vals[n.idx]
+			v := vals.at(n.idx)
 			f := s.top()
 			switch {
 			case v.typ == typeBinXML:
@@ -173,7 +173,7 @@ func (s *streamer) emit(nodes []node, vals []value, depth int) error {
 				f.text = appendValue(f.buf(), v)
 			}
 		case kInstance:
-			err = s.emit(n.inst.tmpl.nodes, n.inst.vals, depth+1)
+			err = s.emit(n.inst.tmpl.nodes, n.inst, depth+1)
 		}
 		if err != nil {
 			return err
@@ -204,11 +204,11 @@ func (s *streamer) text(t string) {
 	f.text = append(f.buf(), t...)
 }
 
-func (s *streamer) element(n *node, vals []value, depth int) error {
+func (s *streamer) element(n *node, vals *instance, depth int) error {
 	if len(n.children) == 1 && n.children[0].kind == kSubst {
 		sub := &n.children[0]
-		if int(sub.idx) < len(vals) {
-			v := vals[sub.idx]
+		if int(sub.idx) < vals.count() {
+			v := vals.at(sub.idx)
 			if v.typ&typeArray != 0 {
 				for _, it := range arrayItems(v) {
 					f := s.start(n, vals)
@@ -232,7 +232,7 @@ func (s *streamer) element(n *node, vals []value, depth int) error {
 }
 
 // start opens a frame for element n with its attributes evaluated.
-func (s *streamer) start(n *node, vals []value) *sframe {
+func (s *streamer) start(n *node, vals *instance) *sframe {
 	if p := s.top(); p != nil {
 		p.sawChild = true
 	}
@@ -333,7 +333,7 @@ func (s *streamer) end() {
 
 // appendAttrValue renders an attribute's value; dropped reports an
 // attribute made only of optional null substitutions.
-func appendAttrValue(dst []byte, a *attr, vals []value) ([]byte, bool) {
+func appendAttrValue(dst []byte, a *attr, vals *instance) ([]byte, bool) {
 	dropped := len(a.value) > 0
 	for j := range a.value {
 		v := &a.value[j]
@@ -348,10 +348,10 @@ func appendAttrValue(dst []byte, a *attr, vals []value) ([]byte, bool) {
 			dst = append(dst, entity(v.name)...)
 			dropped = false
 		case kSubst:
-			if int(v.idx) >= len(vals) {
+			if int(v.idx) >= vals.count() {
 				continue
 			}
-			val := vals[v.idx]
+			val := vals.at(v.idx)
 			if !(v.optional && val.isNull()) {
 				dropped = false
 			}

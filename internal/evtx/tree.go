@@ -90,7 +90,7 @@ func (b *builder) count() error {
 }
 
 // build materialises nodes with the substitution values vals.
-func (b *builder) build(nodes []node, vals []value, out []xnode, depth int) ([]xnode, error) {
+func (b *builder) build(nodes []node, vals *instance, out []xnode, depth int) ([]xnode, error) {
 	if depth > 2*maxDepth {
 		return out, errDepth
 	}
@@ -111,10 +111,10 @@ func (b *builder) build(nodes []node, vals []value, out []xnode, depth int) ([]x
 		case kPI:
 			out = append(out, xnode{kind: xPI, name: n.name, text: n.text})
 		case kSubst:
-			if int(n.idx) >= len(vals) {
+			if int(n.idx) >= vals.count() {
 				continue
 			}
-			v := vals[n.idx]
+			v := vals.at(n.idx)
 			switch {
 			case v.typ == typeBinXML:
 				out, err = b.build(v.frag, nil, out, depth+1)
@@ -134,7 +134,7 @@ func (b *builder) build(nodes []node, vals []value, out []xnode, depth int) ([]x
 				out = appendText(out, string(b.buf))
 			}
 		case kInstance:
-			out, err = b.build(n.inst.tmpl.nodes, n.inst.vals, out, depth+1)
+			out, err = b.build(n.inst.tmpl.nodes, n.inst, out, depth+1)
 		}
 		if err != nil {
 			return out, err
@@ -146,13 +146,13 @@ func (b *builder) build(nodes []node, vals []value, out []xnode, depth int) ([]x
 	return out, nil
 }
 
-func (b *builder) element(n *node, vals []value, out []xnode, depth int) ([]xnode, error) {
+func (b *builder) element(n *node, vals *instance, out []xnode, depth int) ([]xnode, error) {
 	// An element whose only content is a substitution: an array repeats the
 	// element once per item, and an optional null value drops the element.
 	if len(n.children) == 1 && n.children[0].kind == kSubst {
 		s := &n.children[0]
-		if int(s.idx) < len(vals) {
-			v := vals[s.idx]
+		if int(s.idx) < vals.count() {
+			v := vals.at(s.idx)
 			if v.typ&typeArray != 0 {
 				for _, it := range arrayItems(v) {
 					e := xnode{kind: xElem, name: n.name}
@@ -184,7 +184,7 @@ func (b *builder) element(n *node, vals []value, out []xnode, depth int) ([]xnod
 	return append(out, e), err
 }
 
-func (b *builder) attrs(n *node, vals []value) []xattr {
+func (b *builder) attrs(n *node, vals *instance) []xattr {
 	if len(n.attrs) == 0 {
 		return nil
 	}
@@ -210,10 +210,10 @@ func (b *builder) attrs(n *node, vals []value) []xattr {
 				b.buf = append(b.buf, entity(v.name)...)
 				dropped = false
 			case kSubst:
-				if int(v.idx) >= len(vals) {
+				if int(v.idx) >= vals.count() {
 					continue
 				}
-				val := vals[v.idx]
+				val := vals.at(v.idx)
 				if !(v.optional && val.isNull()) {
 					dropped = false
 				}

@@ -57,7 +57,12 @@ func fixedSize(t uint8) int {
 }
 
 // isNull reports whether a value renders as nothing.
-func (v value) isNull() bool { return v.typ == typeNull || len(v.data) == 0 }
+func (v value) isNull() bool {
+	if v.typ == typeBinXML {
+		return len(v.frag) == 0
+	}
+	return v.typ == typeNull || len(v.data) == 0
+}
 
 // arrayItems splits an array value into its items (each with the base type).
 func arrayItems(v value) []value {
