@@ -56,8 +56,10 @@ func loadFile(t testing.TB, path string) module.Value {
 func TestDumpAgainstYara(t *testing.T) {
 	reference.Yara(t)
 	files := append(generatedELFs(t), realELFs()...)
+	files = append(files, reference.ExtraSamples("MEDSHIELD_ELF_SAMPLES")...)
 	if dir := corpus.Dir(t, "yara"); dir != "" {
 		files = append(files, reference.Synthetic(t, dir, "elf")...)
+		files = append(files, reference.ConformanceBlobs(t, dir)...)
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {

@@ -3,9 +3,12 @@ package elf
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/medshield/medshield/internal/corpus"
 	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
 )
 
 func load(t testing.TB, data []byte) module.Value {
@@ -142,7 +145,11 @@ func FuzzLoad(f *testing.F) {
 	for _, s := range testSpecs {
 		f.Add(buildELF(s))
 	}
-	for _, p := range realELFs() {
+	seeds := realELFs()
+	if root := corpus.Root(); root != "" {
+		seeds = append(seeds, reference.ConformanceBlobs(f, filepath.Join(root, "yara"))...)
+	}
+	for _, p := range seeds {
 		if data, err := os.ReadFile(p); err == nil && len(data) < 1<<20 {
 			f.Add(data)
 		}

@@ -2,9 +2,12 @@ package pe
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/medshield/medshield/internal/corpus"
 	"github.com/medshield/medshield/internal/yara/module"
+	"github.com/medshield/medshield/internal/yara/module/reference"
 )
 
 // FuzzLoad feeds arbitrary bytes to the parser and calls every function:
@@ -16,7 +19,11 @@ func FuzzLoad(f *testing.F) {
 		s.is64 = is64
 		f.Add(buildPE(s))
 	}
-	for _, p := range realPEs() {
+	seeds := realPEs()
+	if root := corpus.Root(); root != "" {
+		seeds = append(seeds, reference.ConformanceBlobs(f, filepath.Join(root, "yara"))...)
+	}
+	for _, p := range seeds {
 		if data, err := os.ReadFile(p); err == nil && len(data) < 1<<20 {
 			f.Add(data)
 		}

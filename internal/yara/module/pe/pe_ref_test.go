@@ -88,8 +88,10 @@ func loadFile(t testing.TB, path string) module.Value {
 func TestDumpAgainstYara(t *testing.T) {
 	reference.Yara(t)
 	files := append(generatedPEs(t), realPEs()...)
+	files = append(files, reference.ExtraSamples("MEDSHIELD_PE_SAMPLES")...)
 	if dir := corpus.Dir(t, "yara"); dir != "" {
 		files = append(files, reference.Synthetic(t, dir, "pe")...)
+		files = append(files, reference.ConformanceBlobs(t, dir)...)
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {

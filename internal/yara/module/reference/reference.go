@@ -10,6 +10,8 @@ package reference
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -255,4 +257,59 @@ func ReportCPU(b *testing.B, start time.Duration, bytes int64) {
 		return
 	}
 	b.ReportMetric(float64(bytes)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+}
+
+// ExtraSamples returns the regular files of the directory named by the
+// environment variable env (for example MEDSHIELD_PE_SAMPLES), so that a
+// developer can compare the modules with yara on a sample collection that
+// is not part of the repository. None when the variable is unset.
+func ExtraSamples(env string) []string {
+	dir := os.Getenv(env)
+	if dir == "" {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+// ConformanceBlobs writes the test files embedded in the corpus'
+// conformance/yara-v4.2.3-test-cases.json (YARA's own tests/test-*.c blobs:
+// PE32_FILE, ELF32_FILE, ...) into a temporary directory and returns their
+// paths.
+func ConformanceBlobs(t testing.TB, corpusDir string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "conformance", "yara-v4.2.3-test-cases.json"))
+	if err != nil {
+		t.Fatalf("conformance cases: %v", err)
+	}
+	var doc struct {
+		Blobs map[string]string `json:"blobs"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("conformance cases: %v", err)
+	}
+	dir := t.TempDir()
+	var out []string
+	for name, h := range doc.Blobs {
+		data, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatalf("blob %s: %v", name, err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
