@@ -62,7 +62,12 @@ func runSensor(ctx context.Context, e *env, args []string) error {
 	state := fs.String("state", agent.DefaultStateDir(), "agent state directory used with --server")
 	shipWait := fs.Duration("ship-wait", 30*time.Second, "after a capture-file run, how long to wait for shipped alerts to be acknowledged")
 	quiet := fs.Bool("quiet", false, "do not print alerts (the summary and --eve output remain)")
+	printConfig := fs.Bool("print-config", false, "print the default configuration (YAML, every threshold) and exit")
 	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *printConfig {
+		_, err := e.stdout.Write(analysis.DefaultsYAML())
 		return err
 	}
 	if (*pcap == "") == (*iface == "") || fs.NArg() > 0 {

@@ -165,3 +165,13 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 func (d Duration) String() string { return time.Duration(d).String() }
+
+// DefaultsYAML returns the default configuration as a YAML document: the
+// file to start a --config from (medshield sensor --print-config).
+func DefaultsYAML() []byte {
+	b, err := yaml.Marshal(Defaults())
+	if err != nil {
+		panic(err) // a plain struct always marshals
+	}
+	return b
+}
