@@ -33,15 +33,15 @@ type Op uint8
 
 // Node kinds.
 const (
-	OpClass      Op = iota + 1 // one byte from Class
-	OpConcat                   // Subs in sequence
-	OpAlt                      // one of Subs
-	OpRepeat                   // Subs[0] repeated Min..Max times (Max<0: unbounded)
-	OpBegin                    // start of data
-	OpEnd                      // end of data
-	OpWordB                    // word boundary
-	OpNotWordB                 // not a word boundary
-	OpEmpty                    // matches the empty string
+	OpClass    Op = iota + 1 // one byte from Class
+	OpConcat                 // Subs in sequence
+	OpAlt                    // one of Subs
+	OpRepeat                 // Subs[0] repeated Min..Max times (Max<0: unbounded)
+	OpBegin                  // start of data
+	OpEnd                    // end of data
+	OpWordB                  // word boundary
+	OpNotWordB               // not a word boundary
+	OpEmpty                  // matches the empty string
 )
 
 // Class is a set of bytes.

@@ -20,7 +20,9 @@ type Error struct {
 	Msg    string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("invalid regular expression at offset %d: %s", e.Offset, e.Msg) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("invalid regular expression at offset %d: %s", e.Offset, e.Msg)
+}
 
 type parser struct {
 	s     string
