@@ -24,15 +24,15 @@ type Include struct {
 
 // Rule is one rule declaration.
 type Rule struct {
-	Pos      Pos
-	Name     string
-	Global   bool
-	Private  bool
-	Tags     []string
-	Meta     []*Meta
-	Strings  []*StringDef
-	Cond     Expr
-	CondPos  Pos
+	Pos     Pos
+	Name    string
+	Global  bool
+	Private bool
+	Tags    []string
+	Meta    []*Meta
+	Strings []*StringDef
+	Cond    Expr
+	CondPos Pos
 }
 
 func (*Import) declNode()  {}

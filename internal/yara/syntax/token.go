@@ -25,34 +25,34 @@ const (
 	REGEX     // /re/is
 	HEX       // { 4D 5A }
 
-	LPAREN   // (
-	RPAREN   // )
-	LBRACK   // [
-	RBRACK   // ]
-	LBRACE   // {
-	RBRACE   // }
-	COLON    // :
-	COMMA    // ,
-	DOT      // .
-	DOTDOT   // ..
-	ASSIGN   // =
-	EQ       // ==
-	NEQ      // !=
-	LT       // <
-	LE       // <=
-	GT       // >
-	GE       // >=
-	ADD      // +
-	SUB      // -
-	MUL      // *
-	DIV      // \
-	MOD      // %
-	AND_BIT  // &
-	OR_BIT   // |
-	XOR_BIT  // ^
-	NOT_BIT  // ~
-	SHL      // <<
-	SHR      // >>
+	LPAREN  // (
+	RPAREN  // )
+	LBRACK  // [
+	RBRACK  // ]
+	LBRACE  // {
+	RBRACE  // }
+	COLON   // :
+	COMMA   // ,
+	DOT     // .
+	DOTDOT  // ..
+	ASSIGN  // =
+	EQ      // ==
+	NEQ     // !=
+	LT      // <
+	LE      // <=
+	GT      // >
+	GE      // >=
+	ADD     // +
+	SUB     // -
+	MUL     // *
+	DIV     // \
+	MOD     // %
+	AND_BIT // &
+	OR_BIT  // |
+	XOR_BIT // ^
+	NOT_BIT // ~
+	SHL     // <<
+	SHR     // >>
 
 	keywordStart
 	ALL
