@@ -4,6 +4,8 @@
 package pcaptest
 
 import (
+	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
 	"time"
@@ -121,4 +123,32 @@ func (c *Conv) Close() []capture.Packet {
 	c.sseq++
 	c.add(true, 0x10, nil)
 	return c.Packets
+}
+
+// WritePcap writes packets as a classic little-endian microsecond pcap
+// with the Ethernet link type.
+func WritePcap(w io.Writer, pkts []capture.Packet) error {
+	h := make([]byte, 24)
+	binary.LittleEndian.PutUint32(h[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(h[4:], 2)
+	binary.LittleEndian.PutUint16(h[6:], 4)
+	binary.LittleEndian.PutUint32(h[16:], 262144)
+	binary.LittleEndian.PutUint32(h[20:], capture.LinkEthernet)
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	rec := make([]byte, 16)
+	for _, p := range pkts {
+		binary.LittleEndian.PutUint32(rec[0:], uint32(p.TimeNanos/1e9))
+		binary.LittleEndian.PutUint32(rec[4:], uint32(p.TimeNanos%1e9/1e3))
+		binary.LittleEndian.PutUint32(rec[8:], uint32(len(p.Data)))
+		binary.LittleEndian.PutUint32(rec[12:], uint32(p.WireLen))
+		if _, err := w.Write(rec); err != nil {
+			return err
+		}
+		if _, err := w.Write(p.Data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
