@@ -22,6 +22,8 @@ type evalCtx struct {
 	kwDashed string // kwJoined with windash folding, made on demand
 	kwHasDsh bool
 	kwHasLow bool
+	kwFilt   bigramFilter // of kwJoined
+	kwHasF   bool
 }
 
 type slot struct {
@@ -30,6 +32,11 @@ type slot struct {
 	null    bool
 	hasLow  bool
 	hasDash bool
+	// bigram filters of the folded and dash-folded views, built on
+	// first use by a contains test (filt[0] folded, filt[1] dashed)
+	hasFilt [2]bool
+	filt    [2]bigramFilter
+	long    int8 // 0 unknown, 1 values long enough to filter, -1 not
 	raw     []string
 	low     []string
 	dash    []string
@@ -57,6 +64,8 @@ func (c *evalCtx) slot(id int) *slot {
 	}
 	s.gen = c.gen
 	s.hasLow, s.hasDash = false, false
+	s.hasFilt = [2]bool{}
+	s.long = 0
 	s.raw = s.raw[:0]
 	v, ok := c.ev.Get(c.names[id])
 	s.present = ok
@@ -101,7 +110,7 @@ func (c *evalCtx) keywords() (raw []string, joined string) {
 		})
 		c.kwJoined = fold(strings.Join(c.kwRaw, "\n"))
 		c.kw = c.kw[:0]
-		c.kwHasLow, c.kwHasDsh = false, false
+		c.kwHasLow, c.kwHasDsh, c.kwHasF = false, false, false
 	}
 	return c.kwRaw, c.kwJoined
 }
@@ -193,20 +202,66 @@ func (t *strTest) eval(c *evalCtx) bool {
 		return false
 	}
 	vs := values(s, t.view)
+	f := s.filter(t.view, vs)
 	if t.all {
 		for i := range t.ms {
-			if !anyValue(&t.ms[i], vs) {
+			if !matchFiltered(&t.ms[i], vs, f) {
 				return false
 			}
 		}
 		return true
 	}
 	for i := range t.ms {
-		if anyValue(&t.ms[i], vs) {
+		if matchFiltered(&t.ms[i], vs, f) {
 			return true
 		}
 	}
 	return false
+}
+
+// filter returns the slot's bigram filter for a view, or nil when the
+// values are short or the view is not filtered.
+func (s *slot) filter(v view, vs []string) *bigramFilter {
+	if v != viewFolded && v != viewDash {
+		return nil
+	}
+	if s.long == 0 {
+		n := 0
+		for _, x := range s.raw {
+			n += len(x)
+		}
+		s.long = -1
+		if n >= bigramMinValue {
+			s.long = 1
+		}
+	}
+	if s.long < 0 {
+		return nil
+	}
+	i := 0
+	if v == viewDash {
+		i = 1
+	}
+	f := &s.filt[i]
+	if !s.hasFilt[i] {
+		n := 0
+		for _, x := range vs {
+			n += len(x)
+		}
+		f.reset(n)
+		for _, x := range vs {
+			f.add(x)
+		}
+		s.hasFilt[i] = true
+	}
+	return f
+}
+
+func matchFiltered(m *strMatcher, vs []string, f *bigramFilter) bool {
+	if f != nil && m.pairs != nil && !f.mayContain(m.pairs) {
+		return false
+	}
+	return anyValue(m, vs)
 }
 
 func anyValue(m *strMatcher, vs []string) bool {
@@ -264,6 +319,19 @@ func (t *keywordTest) eval(c *evalCtx) bool {
 		if m.op == opContains && joined != "" && !strings.Contains(m.s, "\n") {
 			// Searching the joined values once is the same as searching
 			// each value: the needle has no separator in it.
+			if t.view == viewFolded && m.pairs != nil {
+				if !c.kwHasF {
+					c.kwFilt.reset(len(joined))
+					c.kwFilt.add(joined)
+					c.kwHasF = true
+				}
+				if !c.kwFilt.mayContain(m.pairs) {
+					if t.all {
+						return false
+					}
+					continue
+				}
+			}
 			hit = strings.Contains(joined, m.s)
 		} else {
 			hit = anyValue(m, values())

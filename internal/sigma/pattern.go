@@ -106,9 +106,10 @@ const (
 
 // strMatcher tests one (already case-folded as needed) value.
 type strMatcher struct {
-	op   strOp
-	s    string
-	glob pattern
+	op    strOp
+	s     string
+	glob  pattern
+	pairs []uint32 // bigram hashes of s, for opContains on long values
 }
 
 func newStrMatcher(p pattern) strMatcher {
@@ -125,7 +126,7 @@ func newStrMatcher(p pattern) strMatcher {
 	case n == 2 && p[0].wild == '*' && p[1].wild == 0:
 		return strMatcher{op: opSuffix, s: p[1].lit}
 	case n == 3 && p[0].wild == '*' && p[1].wild == 0 && p[2].wild == '*':
-		return strMatcher{op: opContains, s: p[1].lit}
+		return strMatcher{op: opContains, s: p[1].lit, pairs: needlePairs(p[1].lit)}
 	}
 	return strMatcher{op: opGlob, glob: p}
 }
