@@ -425,7 +425,7 @@ func (p *parser) element(tok byte) (node, error) {
 		return n, nil
 	case tokCloseStart:
 	default:
-		return n, fmt.Errorf("binxml: expected close of element %q, found token %#x", n.name, t)
+		return n, fmt.Errorf("binxml: expected close of element %q, found token %#x", short(n.name), t)
 	}
 	for {
 		if p.pos >= p.end {
@@ -454,7 +454,7 @@ func (p *parser) element(tok byte) (node, error) {
 				return n, err
 			}
 			if done {
-				return n, fmt.Errorf("binxml: element %q not closed", n.name)
+				return n, fmt.Errorf("binxml: element %q not closed", short(n.name))
 			}
 			n.children = append(n.children, c)
 		}
@@ -573,4 +573,12 @@ func (c *chunk) parseTemplate(off uint32, depth int) (*template, error) {
 	}
 	t.nodes = nodes
 	return t, nil
+}
+
+// short cuts a (possibly garbage) name for an error message.
+func short(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }

@@ -264,3 +264,32 @@ func TestMemoryStaysBoundedOnLargeFile(t *testing.T) {
 		t.Errorf("heap in use reached %d MiB reading a %d MiB file; want it bounded by a few chunks", peak>>20, src.size()>>20)
 	}
 }
+
+func TestRareTokensRender(t *testing.T) {
+	recs, errs := readAll(t, buildFile(oddTokensChunk()))
+	if len(errs) != 0 || len(recs) != 1 {
+		t.Fatalf("got %d records, errors %v", len(recs), errs)
+	}
+	x, err := recs[0].XML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frag := range []string{
+		"<Channel>A&amp;B☺</Channel>",
+		`<Data Name="Script"><![CDATA[if (a < b) { x }]]></Data>`,
+		`<Data Name="0x1,0xff">v</Data>`,
+		`<?xml-stylesheet href="a.xsl"?>`,
+		"<UserData>\n    <Wrap>\n      <Leaf a=\"1\">x</Leaf>\n    </Wrap>\n  </UserData>",
+	} {
+		if !strings.Contains(string(x), frag) {
+			t.Errorf("XML lacks %q:\n%s", frag, x)
+		}
+	}
+	f := recs[0].Fields()
+	want := map[string]string{"Channel": "A&B☺", "Script": "if (a < b) { x }", "0x1,0xff": "v", "_Root": "Wrap", "Leaf": "x", "Leaf_a": "1"}
+	for k, v := range want {
+		if f[k] != v {
+			t.Errorf("Fields()[%q] = %q, want %q (all: %v)", k, f[k], v, f)
+		}
+	}
+}

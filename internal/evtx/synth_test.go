@@ -223,3 +223,91 @@ func sysmonLike(x *bx) {
 		{typeString | typeArray, utf16z("one\x00two\x00")},
 	})
 }
+
+func (x *bx) cdata(s string) {
+	x.u8(0x07)
+	x.u16(len(utf16.Encode([]rune(s))))
+	x.utf16(s)
+}
+func (x *bx) charRef(r int)      { x.u8(0x08); x.u16(r) }
+func (x *bx) entityRef(n string) { x.u8(0x09); x.name(n) }
+func (x *bx) pi(target, data string) {
+	x.u8(0x0a)
+	x.name(target)
+	x.u8(0x0b)
+	x.u16(len(utf16.Encode([]rune(data))))
+	x.utf16(data)
+}
+
+// oddTokens is a record using the rarer BinXML tokens: CDATA, character and
+// entity references, a processing instruction, a BinXML-typed value (UserData
+// as forwarded by WEC) and an array in an attribute.
+func oddTokens(x *bx) {
+	// The BinXML value is a fragment without dependency identifiers; its
+	// chunk offsets are only known once the value is placed, so it is built
+	// at the position it will occupy (recomputed below).
+	x.instance(func(x *bx) {
+		x.open("Event", true, false)
+		x.closeStart()
+		x.open("System", true, false)
+		x.closeStart()
+		x.open("EventID", true, false)
+		x.closeStart()
+		x.text("7")
+		x.end()
+		x.open("Channel", true, false)
+		x.closeStart()
+		x.text("A")
+		x.entityRef("amp")
+		x.text("B")
+		x.charRef(0x263a)
+		x.end()
+		x.end()
+		x.open("EventData", true, false)
+		x.closeStart()
+		x.open("Data", true, true)
+		x.attr("Name")
+		x.text("Script")
+		x.closeStart()
+		x.cdata("if (a < b) { x }")
+		x.end()
+		x.open("Data", true, true)
+		x.attr("Name")
+		x.subst(0, typeHex32|typeArray)
+		x.closeStart()
+		x.text("v")
+		x.end()
+		x.end()
+		x.pi("xml-stylesheet", "href=\"a.xsl\"")
+		x.open("UserData", true, false)
+		x.closeStart()
+		x.subst(1, typeBinXML)
+		x.end()
+		x.end()
+	}, []sval{
+		{typeHex32 | typeArray, []byte{1, 0, 0, 0, 0xff, 0, 0, 0}},
+		{typeBinXML, nil}, // filled in by oddTokensChunk
+	})
+}
+
+// oddTokensChunk builds a chunk with one oddTokens record whose BinXML
+// value is a fragment holding <Wrap><Leaf a="1">x</Leaf></Wrap>.
+func oddTokensChunk() []byte {
+	return buildChunk(func(x *bx) {
+		oddTokens(x) // ends with value 0 (8 bytes) and the empty BinXML value 1
+		desc1 := x.pos() - 8 - 4
+		start := x.pos()
+		x.raw([]byte{0x0f, 1, 1, 0})
+		x.open("Wrap", false, false)
+		x.closeStart()
+		x.open("Leaf", false, true)
+		x.attr("a")
+		x.text("1")
+		x.closeStart()
+		x.text("x")
+		x.end()
+		x.end()
+		x.u8(0x00)
+		binary.LittleEndian.PutUint16(x.b[desc1:], uint16(x.pos()-start))
+	})
+}
