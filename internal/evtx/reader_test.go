@@ -293,3 +293,51 @@ func TestRareTokensRender(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplateExpansionIsLimited(t *testing.T) {
+	recs, errs := readAll(t, buildFile(buildChunk(laughs)))
+	if len(errs) != 0 || len(recs) != 1 {
+		t.Fatalf("got %d records, errors %v", len(recs), errs)
+	}
+	if _, err := recs[0].XML(); !errors.Is(err, errTooLarge) {
+		t.Errorf("XML error = %v, want errTooLarge", err)
+	}
+	if e, ok := recs[0].Flat()["_error"]; !ok || !strings.Contains(e.(string), errTooLarge.Error()) {
+		t.Errorf(`Flat()["_error"] = %v, want the expansion limit`, e)
+	}
+	_ = recs[0].Fields() // bounded, must return
+}
+
+func TestTemplateParsingWorkIsLimitedPerChunk(t *testing.T) {
+	// Definitions that claim more data than the chunk holds are parsed up
+	// to the chunk end, which costs up to a chunk each: the budget stops the
+	// fifth one.
+	x := &bx{b: make([]byte, chunkHeaderSize)}
+	var offs []int
+	for i := 0; i < 6; i++ {
+		offs = append(offs, x.pos())
+		x.u32(0)
+		x.raw(make([]byte, 16))
+		x.u32(0x7fffffff)
+		x.raw([]byte{0x0f, 1, 1, 0})
+		x.open("E", true, false)
+		x.closeEmpty()
+		x.u8(0x00)
+	}
+	data := make([]byte, chunkSize)
+	copy(data, x.b)
+	c := &chunk{data: data, names: map[uint32]string{}, templates: map[uint32]*template{}, tmplErr: map[uint32]error{}}
+	var errs int
+	for _, o := range offs {
+		if _, err := c.template(uint32(o), 0); err != nil {
+			errs++
+			if !strings.Contains(err.Error(), "too much template data") {
+				t.Errorf("template at %#x: %v", o, err)
+			}
+		}
+	}
+	// Each parse costs just under a chunk: four fit in the budget of four chunks.
+	if errs != 2 {
+		t.Errorf("%d of %d definitions refused, want 2 (the fifth and sixth)", errs, len(offs))
+	}
+}

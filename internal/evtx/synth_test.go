@@ -311,3 +311,53 @@ func oddTokensChunk() []byte {
 		binary.LittleEndian.PutUint16(x.b[desc1:], uint16(x.pos()-start))
 	})
 }
+
+// instanceDef writes a TemplateInstance with its definition inline and no
+// values, and returns the definition's offset for instanceRef.
+func (x *bx) instanceDef(body func(*bx)) int {
+	x.u8(0x0c)
+	x.u8(1)
+	x.u32(7)
+	def := x.pos() + 4
+	x.u32(def)
+	x.u32(0)
+	x.raw(make([]byte, 16))
+	sizeAt := x.pos()
+	x.u32(0)
+	start := x.pos()
+	x.raw([]byte{0x0f, 1, 1, 0})
+	body(x)
+	x.u8(0x00)
+	binary.LittleEndian.PutUint32(x.b[sizeAt:], uint32(x.pos()-start))
+	x.u32(0) // no values
+	return def
+}
+
+// instanceRef writes a TemplateInstance of an already defined template.
+func (x *bx) instanceRef(def int) {
+	x.u8(0x0c)
+	x.u8(1)
+	x.u32(7)
+	x.u32(def)
+	x.u32(0)
+}
+
+// laughs defines templates T0..T5 where each holds 16 instances of the
+// previous one: T5 expands to 16^5 elements from a few hundred bytes.
+func laughs(x *bx) {
+	def := x.instanceDef(func(x *bx) {
+		x.open("E", true, false)
+		x.closeEmpty()
+	})
+	for level := 1; level <= 5; level++ {
+		prev := def
+		def = x.instanceDef(func(x *bx) {
+			x.open("L", true, false)
+			x.closeStart()
+			for i := 0; i < 16; i++ {
+				x.instanceRef(prev)
+			}
+			x.end()
+		})
+	}
+}
