@@ -104,10 +104,17 @@ func (c *evalCtx) keywords() (raw []string, joined string) {
 	if c.kwGen != c.gen {
 		c.kwGen = c.gen
 		c.kwRaw = c.kwRaw[:0]
-		c.ev.Range(func(_ string, v any) bool {
-			c.kwRaw, _ = toStrings(v, c.kwRaw)
-			return true
-		})
+		if sr, ok := c.ev.(stringRanger); ok {
+			sr.RangeStrings(func(_, v string) bool {
+				c.kwRaw = append(c.kwRaw, v)
+				return true
+			})
+		} else {
+			c.ev.Range(func(_ string, v any) bool {
+				c.kwRaw, _ = toStrings(v, c.kwRaw)
+				return true
+			})
+		}
 		c.kwJoined = fold(strings.Join(c.kwRaw, "\n"))
 		c.kw = c.kw[:0]
 		c.kwHasLow, c.kwHasDsh, c.kwHasF = false, false, false

@@ -55,6 +55,21 @@ func (m StringsEvent) Range(fn func(string, any) bool) {
 	}
 }
 
+// stringRanger is implemented by events whose values are all strings; it
+// lets keyword search walk them without boxing each value.
+type stringRanger interface {
+	RangeStrings(fn func(field, value string) bool)
+}
+
+// RangeStrings calls fn for every field until fn returns false.
+func (m StringsEvent) RangeStrings(fn func(string, string) bool) {
+	for k, v := range m {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
 // toStrings renders an event value as the strings rules compare against.
 // null is reported separately so that "Field: null" can see it.
 func toStrings(v any, buf []string) (out []string, null bool) {
