@@ -251,7 +251,7 @@ func TestQuarantineRefuses(t *testing.T) {
 	}
 	cases := []struct {
 		name, path, want string
-		is          error
+		is               error
 	}{
 		{"over size limit", big, "", ErrTooLarge},
 		{"directory", dir, "not a regular file", nil},
