@@ -17,6 +17,7 @@ type backend struct {
 	// Prepared on the writer connection once, for a full chunk and for
 	// one row.
 	insertChunk, insertOne *sql.Stmt
+	gc                     *committer
 }
 
 // insertChunk rows go in per multi-row INSERT: per-statement costs (binding
@@ -143,6 +144,9 @@ func (b *backend) LockAudit() string { return "" }
 func (b *backend) IsUnique(err error) bool { return isUnique(err) }
 
 func (b *backend) Close() error {
+	if b.gc != nil {
+		b.gc.stop()
+	}
 	var errs []error
 	for _, st := range []*sql.Stmt{b.insertChunk, b.insertOne} {
 		if st != nil {

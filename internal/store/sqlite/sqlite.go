@@ -166,6 +166,7 @@ func (b *backend) init(ctx context.Context) error {
 	if b.insertOne, err = b.writer.PrepareContext(ctx, insertEventSQL(1)); err != nil {
 		return fmt.Errorf("prepare event insert: %w", err)
 	}
+	b.gc = newCommitter(b)
 	return nil
 }
 

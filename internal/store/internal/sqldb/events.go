@@ -62,6 +62,13 @@ func EventRows(events []event.Event) ([]EventRow, error) {
 	return rows, nil
 }
 
+// RowAppender is implemented by back ends that commit event batches their
+// own way (SQLite groups concurrent batches into one transaction).
+type RowAppender interface {
+	// AppendRows commits rows atomically and returns how many were new.
+	AppendRows(ctx context.Context, rows []EventRow) (int, error)
+}
+
 // AppendEvents stores a batch in one transaction.
 func (s *Store) AppendEvents(ctx context.Context, events []event.Event) (int, error) {
 	if len(events) == 0 {
@@ -72,11 +79,15 @@ func (s *Store) AppendEvents(ctx context.Context, events []event.Event) (int, er
 		return 0, err
 	}
 	var n int
-	err = s.b.Write(ctx, func(q Querier) error {
-		var err error
-		n, err = s.b.InsertEvents(ctx, q, rows)
-		return err
-	})
+	if ra, ok := s.b.(RowAppender); ok {
+		n, err = ra.AppendRows(ctx, rows)
+	} else {
+		err = s.b.Write(ctx, func(q Querier) error {
+			var err error
+			n, err = s.b.InsertEvents(ctx, q, rows)
+			return err
+		})
+	}
 	if err != nil {
 		return 0, fmt.Errorf("append %d events: %w", len(events), err)
 	}
