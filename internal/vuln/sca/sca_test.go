@@ -61,17 +61,17 @@ func statusOf(t *testing.T, r PolicyResult, id int) CheckResult {
 }
 
 var debianRoot = map[string]string{
-	"etc/debian_version":            "12.5\n",
-	"proc/sys/kernel/ostype":        "Linux\n",
-	"etc/os-release":                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nID=debian\n",
-	"etc/security/pwquality.conf":   "# local policy\nminlen = 14\ndifok = 1\n",
-	"etc/security/faillock.conf":    "deny = 3\nunlock_time = 600\n",
-	"etc/sudoers":                   "Defaults\tuse_pty\n%sudo\tALL=(ALL:ALL) ALL\n",
-	"etc/sudoers.d/README":          "# files in this directory are included\n",
-	"etc/sudoers.d/ops":             "ops ALL=(ALL) NOPASSWD: ALL\n",
-	"etc/issue":                     "Debian GNU/Linux 12 \\n \\l\n",
-	"etc/issue.net":                 "Authorized use only.\n",
-	"boot/grub/grub.cfg":            "set superusers=\"root\"\n\tlinux /vmlinuz-6.1 root=/dev/sda1 ro apparmor=1 security=apparmor\n",
+	"etc/debian_version":          "12.5\n",
+	"proc/sys/kernel/ostype":      "Linux\n",
+	"etc/os-release":              "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nID=debian\n",
+	"etc/security/pwquality.conf": "# local policy\nminlen = 14\ndifok = 1\n",
+	"etc/security/faillock.conf":  "deny = 3\nunlock_time = 600\n",
+	"etc/sudoers":                 "Defaults\tuse_pty\n%sudo\tALL=(ALL:ALL) ALL\n",
+	"etc/sudoers.d/README":        "# files in this directory are included\n",
+	"etc/sudoers.d/ops":           "ops ALL=(ALL) NOPASSWD: ALL\n",
+	"etc/issue":                   "Debian GNU/Linux 12 \\n \\l\n",
+	"etc/issue.net":               "Authorized use only.\n",
+	"boot/grub/grub.cfg":          "set superusers=\"root\"\n\tlinux /vmlinuz-6.1 root=/dev/sda1 ro apparmor=1 security=apparmor\n",
 }
 
 // TestCISDebianFakeRoot evaluates the CIS Debian 12 policy (Wazuh, GPL
@@ -92,16 +92,16 @@ func TestCISDebianFakeRoot(t *testing.T) {
 		want Status
 		why  string
 	}{
-		{33194, Passed, "minlen = 14"},             // n: compare >= 14
-		{33193, Failed, "no line matches"},         // difok = 1 < 2, no pwquality.conf.d
-		{33190, Passed, "deny = 3"},                // faillock deny <= 5
-		{33177, Passed, "use_pty"},                 // sudoers Defaults use_pty
-		{33179, Failed, "matched in"},              // NOPASSWD in /etc/sudoers.d/ops
-		{33049, Failed, "Debian"},                  // /etc/issue names the OS
-		{33050, Passed, "no line matches"},         // issue.net is neutral
-		{33048, Passed, "not found"},               // no /etc/motd
-		{33040, Passed, "no line matches"},         // apparmor on the kernel line
-		{33043, Failed, "password_pbkdf2"},         // superusers set, no password
+		{33194, Passed, "minlen = 14"},                 // n: compare >= 14
+		{33193, Failed, "no line matches"},             // difok = 1 < 2, no pwquality.conf.d
+		{33190, Passed, "deny = 3"},                    // faillock deny <= 5
+		{33177, Passed, "use_pty"},                     // sudoers Defaults use_pty
+		{33179, Failed, "matched in"},                  // NOPASSWD in /etc/sudoers.d/ops
+		{33049, Failed, "Debian"},                      // /etc/issue names the OS
+		{33050, Passed, "no line matches"},             // issue.net is neutral
+		{33048, Passed, "not found"},                   // no /etc/motd
+		{33040, Passed, "no line matches"},             // apparmor on the kernel line
+		{33043, Failed, "password_pbkdf2"},             // superusers set, no password
 		{33010, NotApplicable, "commands are not run"}, // c:findmnt without a runner
 	}
 	for _, tt := range tests {
@@ -159,11 +159,11 @@ func TestCISWindowsRecordedRegistry(t *testing.T) {
 		id   int
 		want Status
 	}{
-		{15510, Failed},  // NoConnectedUser absent
-		{15512, Passed},  // LimitBlankPasswordUse = 1
-		{15619, Passed},  // Domain profile firewall on
-		{15635, Failed},  // Public profile firewall off (0)
-		{15684, Failed},  // SMB1 = 1
+		{15510, Failed}, // NoConnectedUser absent
+		{15512, Passed}, // LimitBlankPasswordUse = 1
+		{15619, Passed}, // Domain profile firewall on
+		{15635, Failed}, // Public profile firewall off (0)
+		{15684, Failed}, // SMB1 = 1
 	} {
 		if c := statusOf(t, res, tt.id); c.Status != tt.want {
 			t.Errorf("check %d %q: %s (%s), want %s", tt.id, c.Title, c.Status, c.Reason, tt.want)
