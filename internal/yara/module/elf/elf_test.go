@@ -150,7 +150,7 @@ func FuzzLoad(f *testing.F) {
 		seeds = append(seeds, reference.ConformanceBlobs(f, filepath.Join(root, "yara"))...)
 	}
 	for _, p := range seeds {
-		if data, err := os.ReadFile(p); err == nil && len(data) < 1<<20 {
+		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 { // small seeds keep the fuzzer fast
 			f.Add(data)
 		}
 	}
