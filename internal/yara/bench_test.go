@@ -55,3 +55,30 @@ func BenchmarkScanRandom1MYaraRules(b *testing.B) {
 func BenchmarkScanRandom1MSignatureBase(b *testing.B) {
 	benchScanFile(b, "signature-base", "synthetic/misc/random_1m")
 }
+
+// BenchmarkScanCorpusSignatureBase scans the whole deterministic corpus
+// once per iteration with signature-base.
+func BenchmarkScanCorpusSignatureBase(b *testing.B) {
+	rs := benchRules(b, "signature-base")
+	targets := os.Getenv("MEDSHIELD_YARA_TARGETS")
+	if targets == "" {
+		b.Skip("set MEDSHIELD_YARA_TARGETS to a make_corpus.sh output directory")
+	}
+	var datas [][]byte
+	var n int64
+	filepath.Walk(targets, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			d, _ := os.ReadFile(p)
+			datas = append(datas, d)
+			n += int64(len(d))
+		}
+		return nil
+	})
+	b.SetBytes(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range datas {
+			rs.Scan(context.Background(), d, nil)
+		}
+	}
+}

@@ -16,9 +16,10 @@ type Rule struct {
 	Global    bool
 	Private   bool
 
-	index int
-	strs  []int // indexes of the rule's own strings in Rules.strings
-	cond  evalFn
+	index      int
+	strs       []int // indexes of the rule's own strings in Rules.strings
+	cond       evalFn
+	needsMatch bool // false whenever none of strs matched
 }
 
 // Meta is one metadata entry; Value is a string, int64 or bool.
@@ -124,6 +125,7 @@ func (c *Compiler) compileRule(d *syntax.Rule, nsi *nsInfo, scope *fileScope) {
 	for _, id := range rc.order {
 		r.strs = append(r.strs, rc.base+rc.byID[id])
 	}
+	r.needsMatch = len(r.strs) > 0 && needsMatch(d.Cond)
 	for _, s := range rc.strs {
 		s.rule = r.index
 		c.rs.strings = append(c.rs.strings, s)

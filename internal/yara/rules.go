@@ -2,6 +2,7 @@ package yara
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/medshield/medshield/internal/yara/module"
 	"github.com/medshield/medshield/internal/yara/syntax"
@@ -24,6 +25,7 @@ type Rules struct {
 	includes  map[string][]byte
 	ac        *automaton
 	chained   []int // strings with parts
+	pool      sync.Pool // *state, reused across scans
 }
 
 // Rules returns the compiled rules in declaration order.

@@ -57,6 +57,8 @@ type state struct {
 	data      []byte
 	matches   [][]Match
 	ruleOK    []bool
+	ruleHit   []bool  // per rule: some string of the rule matched
+	touched   []int32 // strings with matches, to reset the state cheaply
 	vars      []value
 	cur       int
 	mods      []value
@@ -110,12 +112,11 @@ func (rs *Rules) Scan(ctx context.Context, data []byte, opts *ScanOptions) (res 
 	if opts == nil {
 		opts = &ScanOptions{}
 	}
-	st := &state{rs: rs, data: data, ctx: ctx,
-		matches: make([][]Match, len(rs.strings)), ruleOK: make([]bool, len(rs.rules)),
-		vars: make([]value, rs.maxVars), mods: make([]value, len(rs.modules)), modLoaded: make([]bool, len(rs.modules)),
-		msc:    &module.ScanContext{Data: data, Console: opts.Console, ModuleData: opts.ModuleData},
-		maxPer: opts.MaxMatchesPerString,
-	}
+	st := rs.getState()
+	defer rs.putState(st)
+	st.data, st.ctx = data, ctx
+	st.msc = &module.ScanContext{Data: data, Console: opts.Console, ModuleData: opts.ModuleData}
+	st.maxPer = opts.MaxMatchesPerString
 	if st.maxPer <= 0 {
 		st.maxPer = MaxMatchesPerString
 	}
@@ -262,11 +263,7 @@ func (st *state) add(si int32, v *variant, off, n int) {
 	if s.fullword && !fullword(st.data, off, n, v.wide) {
 		return
 	}
-	if len(st.matches[si]) >= st.maxPer {
-		st.overflow = true
-		return
-	}
-	st.matches[si] = append(st.matches[si], Match{Offset: int64(off), Length: n})
+	st.record(si, Match{Offset: int64(off), Length: n})
 }
 
 // fullword reports whether the match is delimited by non-alphanumeric bytes
@@ -292,7 +289,8 @@ func fullword(data []byte, off, n int, wide bool) bool {
 
 // finishMatches sorts matches, keeps one per offset and joins chains.
 func (st *state) finishMatches() {
-	for si, ms := range st.matches {
+	for _, si := range st.touched {
+		ms := st.matches[si]
 		if len(ms) < 2 {
 			continue
 		}
@@ -361,7 +359,7 @@ func (st *state) joinChain(si int) {
 			if s.fullword && !fullword(st.data, int(m.Offset), n, false) {
 				continue
 			}
-			st.matches[si] = append(st.matches[si], Match{Offset: m.Offset, Length: n})
+			st.record(int32(si), Match{Offset: m.Offset, Length: n})
 		}
 	}
 }
@@ -374,6 +372,10 @@ func (st *state) evaluate() ([]RuleMatch, error) {
 			if err := st.checkTime(); err != nil {
 				return nil, err
 			}
+		}
+		if r.needsMatch && !st.anyMatch(r) {
+			st.ruleOK[i] = false
+			continue
 		}
 		v := r.cond(st)
 		st.ruleOK[i] = !v.undef && v.i != 0
@@ -413,4 +415,44 @@ func (st *state) entryPoint() value {
 		st.entry = &v
 	}
 	return *st.entry
+}
+
+func (st *state) anyMatch(r *Rule) bool { return st.ruleHit[r.index] }
+
+// record adds a match of string si (up to the per-string cap).
+func (st *state) record(si int32, m Match) {
+	if len(st.matches[si]) >= st.maxPer {
+		st.overflow = true
+		return
+	}
+	if len(st.matches[si]) == 0 {
+		st.touched = append(st.touched, si)
+		st.ruleHit[st.rs.strings[si].rule] = true
+	}
+	st.matches[si] = append(st.matches[si], m)
+}
+
+func (rs *Rules) getState() *state {
+	if st, ok := rs.pool.Get().(*state); ok {
+		return st
+	}
+	return &state{rs: rs, matches: make([][]Match, len(rs.strings)), ruleOK: make([]bool, len(rs.rules)),
+		ruleHit: make([]bool, len(rs.rules)), vars: make([]value, rs.maxVars),
+		mods: make([]value, len(rs.modules)), modLoaded: make([]bool, len(rs.modules))}
+}
+
+// putState clears what a scan touched and keeps the state for reuse; the
+// results handed to the caller were copied out before.
+func (rs *Rules) putState(st *state) {
+	for _, si := range st.touched {
+		st.matches[si] = nil
+	}
+	st.touched = st.touched[:0]
+	clear(st.ruleOK)
+	clear(st.ruleHit)
+	clear(st.mods)
+	clear(st.modLoaded)
+	st.data, st.msc, st.entry, st.ctx, st.err, st.overflow = nil, nil, nil, nil, nil, false
+	st.deadline = time.Time{}
+	rs.pool.Put(st)
 }
