@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"runtime"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -248,3 +249,37 @@ func benchTshark(b *testing.B, files []string) {
 
 func BenchmarkTsharkCorpus(b *testing.B) { benchTshark(b, corpusFiles(b)) }
 func BenchmarkTsharkMixed(b *testing.B)  { benchTshark(b, []string{mixedCapture(b)}) }
+
+// BenchmarkSYNFlood sends 2 million SYNs with distinct 5-tuples (a /16
+// scanned on 32 source ports) through a sensor with default limits and
+// reports the live heap after 0.5 and 2 million packets: it must stay flat
+// once the flow table is full.
+func BenchmarkSYNFlood(b *testing.B) {
+	syn := pcaptest.TCP(pcaptest.Base, "10.9.9.9", 40000, "10.1.0.1", 445, 0x02, 1, 0, nil)
+	heap := func() float64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return float64(m.HeapAlloc) / (1 << 20)
+	}
+	var at500k, at2m float64
+	for i := 0; i < b.N; i++ {
+		s, _ := netsense.New(netsense.Options{Detectors: detect.All()})
+		p := syn
+		p.Data = append([]byte(nil), syn.Data...)
+		for n := 0; n < 2_000_000; n++ {
+			p.Data[14+18], p.Data[14+19] = byte(n>>8), byte(n) // destination 10.1.x.y
+			p.Data[34], p.Data[35] = byte(n>>16), 0x40         // source port
+			p.TimeNanos = syn.TimeNanos + int64(n)*1000
+			s.Packet(p)
+			if n == 500_000 {
+				at500k = heap()
+			}
+		}
+		at2m = heap()
+		b.ReportMetric(float64(s.Stats().FlowsEvicted), "evicted")
+	}
+	b.ReportMetric(at500k, "heapMiB@0.5M")
+	b.ReportMetric(at2m, "heapMiB@2M")
+	b.ReportMetric(0, "ns/op")
+}
