@@ -341,3 +341,49 @@ func TestTemplateParsingWorkIsLimitedPerChunk(t *testing.T) {
 		t.Errorf("%d of %d definitions refused, want 2 (the fifth and sixth)", errs, len(offs))
 	}
 }
+
+// A <Data> holding markup cannot be streamed: Fields and Flat fall back to
+// the expanded tree and give the markup as text.
+func TestMarkupInsideDataFallsBackToTree(t *testing.T) {
+	plain := func(x *bx) {
+		x.open("Event", false, false)
+		x.closeStart()
+		x.open("System", false, false)
+		x.closeStart()
+		x.open("EventID", false, false)
+		x.closeStart()
+		x.text("4")
+		x.end()
+		x.end()
+		x.open("EventData", false, false)
+		x.closeStart()
+		x.open("Data", false, true)
+		x.attr("Name")
+		x.text("X")
+		x.closeStart()
+		x.open("Inner", false, true)
+		x.attr("k")
+		x.text("v")
+		x.closeStart()
+		x.text("y")
+		x.end()
+		x.end()
+		x.end()
+		x.end()
+	}
+	recs, errs := readAll(t, buildFile(buildChunk(plain)))
+	if len(errs) != 0 || len(recs) != 1 {
+		t.Fatalf("got %d records, errors %v", len(recs), errs)
+	}
+	if err := recs[0].streamFlat(func(string, string, string, bool) {}, func(string) {}); err != errComplex {
+		t.Fatalf("streamFlat = %v, want errComplex", err)
+	}
+	f := recs[0].Fields()
+	if f["EventID"] != "4" || f["X"] != `<Inner k="v">y</Inner>` {
+		t.Errorf("Fields() = %v", f)
+	}
+	ed, _ := recs[0].Flat()[SectionEventData].(map[string]any)
+	if ed["X"] != `<Inner k="v">y</Inner>` {
+		t.Errorf("Flat EventData = %v", ed)
+	}
+}
