@@ -94,7 +94,7 @@ func confExternals(doc *confDoc) map[string]any {
 // own test suite that need no C harness, test files or missing modules.
 func TestConformanceRules(t *testing.T) {
 	doc := loadConformance(t)
-	mods := testModules()
+	mods := append(testModules(), testsModule{})
 	have := map[string]bool{}
 	for _, m := range mods {
 		have[m.Name()] = true

@@ -112,18 +112,21 @@ func newRegexp(n *re.Node) *Regexp {
 }
 
 // Match reports whether the expression matches anywhere in b.
-func (r *Regexp) Match(b []byte) bool {
+func (r *Regexp) Match(b []byte) bool { return r.MatchLen(b) >= 0 }
+
+// MatchLen returns the length of the first match in b, or -1.
+func (r *Regexp) MatchLen(b []byte) int {
 	budget := &re.Budget{N: 1 << 22}
 	for s := 0; s <= len(b); s++ {
 		if !r.null && (s == len(b) || !r.first.Has(b[s])) {
 			continue
 		}
-		if re.ForwardLen(r.n, b, s, true, budget) >= 0 {
-			return true
+		if l := re.ForwardLen(r.n, b, s, r.n.HasLazy(), budget); l >= 0 {
+			return l
 		}
 		if budget.N <= 0 {
-			return false
+			return -1
 		}
 	}
-	return false
+	return -1
 }
