@@ -2,10 +2,10 @@ package response
 
 import (
 	"os"
-	"time"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
