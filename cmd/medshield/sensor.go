@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/medshield/medshield/internal/netsense/analysis"
 	"github.com/medshield/medshield/internal/netsense/capture"
 	"github.com/medshield/medshield/internal/netsense/detect"
+	"github.com/medshield/medshield/internal/netsense/ingest"
 )
 
 func cmdSensor() command {
@@ -43,12 +45,13 @@ server through the agent transport: enrol the sensor first with
 Examples:
   medshield sensor --pcap capture.pcapng --ioc feeds/threatfox.csv
   medshield sensor --pcap /data/pcaps --eve eve.json --home-net 10.0.0.0/8
-  medshield sensor --iface eth1 --ioc trails.txt --eve - 
+  medshield sensor --iface eth1 --ioc trails.txt --eve -
+  medshield sensor ingest --eve /var/log/suricata/eve.json --out events.json
 `
 
 func runSensor(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "ingest" {
-		return fmt.Errorf("sensor ingest (Suricata EVE / Zeek logs) is not available in this build yet")
+		return runSensorIngest(ctx, e, args[1:])
 	}
 	fs := newFlags(e, "sensor", "sensor [--pcap FILE|DIR | --iface NAME] [--ioc FILE]... [--home-net CIDR,...] [--config FILE] [--eve FILE|-] [--server URL]", sensorDescription)
 	pcap := fs.String("pcap", "", "capture file, or a directory of them (read recursively, in path order)")
@@ -231,4 +234,97 @@ func startShipping(ctx context.Context, e *env, server, state string, wait time.
 		<-done
 	}
 	return ship, stop, nil
+}
+
+func runSensorIngest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "sensor ingest", "sensor ingest (--eve FILE | --zeek DIR|FILE) [--out FILE|-] [--server URL [--state DIR]]", `
+Converts existing network logs into medshield events: Suricata EVE JSON
+lines (alert, dns in the EVE v2 and v3 layouts, http, tls, flow, others
+generically) and Zeek logs (header-driven TSV or JSON lines; conn, dns, http,
+ssl, x509, files, weird, notice and others). Suricata alerts and Zeek notices
+become alerts. Events are written as JSON lines (--out, default standard
+output) and, with --server, shipped through the agent transport. Lines that
+cannot be parsed are reported as file:line and skipped.`)
+	evePath := fs.String("eve", "", "Suricata EVE JSON file")
+	zeekPath := fs.String("zeek", "", "Zeek log directory (*.log, *.json) or one log file")
+	outPath := fs.String("out", "-", `where to write the events as JSON lines ("-" for standard output, "" for none)`)
+	server := fs.String("server", "", "also ship the events to this medshield server (enrolled with 'medshield agent enroll')")
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory used with --server")
+	shipWait := fs.Duration("ship-wait", 30*time.Second, "how long to wait for shipped events to be acknowledged")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if (*evePath == "") == (*zeekPath == "") || fs.NArg() > 0 {
+		fmt.Fprintln(e.stderr, "sensor ingest: give exactly one of --eve or --zeek")
+		return errUsage
+	}
+	var enc *json.Encoder
+	switch *outPath {
+	case "":
+	case "-":
+		enc = json.NewEncoder(e.stdout)
+	default:
+		f, err := os.Create(*outPath)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer f.Close()
+		enc = json.NewEncoder(f)
+	}
+	var ship func(event.Event)
+	var stopShip func()
+	if *server != "" {
+		var err error
+		if ship, stopShip, err = startShipping(ctx, e, *server, *state, *shipWait); err != nil {
+			return err
+		}
+	}
+	var werr error
+	emit := func(ev event.Event) {
+		if enc != nil && werr == nil {
+			werr = enc.Encode(ev)
+		}
+		if ship != nil {
+			ship(ev)
+		}
+	}
+	var st ingest.Stats
+	var err error
+	switch {
+	case *evePath != "":
+		f, ferr := os.Open(*evePath)
+		if ferr != nil {
+			return fmt.Errorf("--eve: %w", ferr)
+		}
+		st, err = ingest.ReadEVE(f, *evePath, emit)
+		f.Close()
+	default:
+		if fi, serr := os.Stat(*zeekPath); serr == nil && !fi.IsDir() {
+			f, ferr := os.Open(*zeekPath)
+			if ferr != nil {
+				return fmt.Errorf("--zeek: %w", ferr)
+			}
+			st, err = ingest.ReadZeek(f, *zeekPath, emit)
+			f.Close()
+		} else {
+			st, err = ingest.ReadZeekDir(*zeekPath, emit)
+		}
+	}
+	if stopShip != nil {
+		stopShip()
+	}
+	for _, msg := range st.Errors {
+		fmt.Fprintln(e.stderr, msg)
+	}
+	fmt.Fprintf(e.stderr, "ingested %d events (%d alerts) from %d lines, %d skipped\n", st.Events, st.Alerts, st.Lines, st.Skipped)
+	if err != nil {
+		return err
+	}
+	if werr != nil {
+		return fmt.Errorf("write events: %w", werr)
+	}
+	if st.Skipped > 0 {
+		return &exitCode{code: 2, err: fmt.Errorf("%d lines could not be ingested", st.Skipped)}
+	}
+	return nil
 }

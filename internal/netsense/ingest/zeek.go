@@ -169,7 +169,7 @@ func jsonRecord(line []byte) (map[string]string, error) {
 func zeekTime(s string) (time.Time, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && f > 0 && f < 1e11 {
 		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC(), nil // Zeek logs microseconds
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
