@@ -146,3 +146,22 @@ func TestS2RegressionSamplesJSON(t *testing.T) {
 	}
 	t.Logf("S2 (JSON samples): %d/%d regression tests pass", pass, len(rows))
 }
+
+// BenchmarkLoadCorpus measures loading (parsing and compiling) every rule
+// of the SigmaHQ corpus.
+func BenchmarkLoadCorpus(b *testing.B) {
+	root := corpus.Dir(b, "sigma")
+	var paths []string
+	for _, d := range sigmaRuleDirs {
+		if _, err := os.Stat(filepath.Join(root, d)); err == nil {
+			paths = append(paths, filepath.Join(root, d))
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		rs, _, err := LoadPaths(paths, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rs.Stats.Documents), "documents")
+	}
+}
