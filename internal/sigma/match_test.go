@@ -347,3 +347,39 @@ func TestAllWithExpandingModifiers(t *testing.T) {
 	}
 	runMatchCases(t, cases, map[string][]string{"Admins": {"admin_", "root"}})
 }
+
+// TestHardLimits: each limit on untrusted rules is enforced with a
+// diagnostic, not a crash or an unbounded allocation.
+func TestHardLimits(t *testing.T) {
+	many := make([]string, syntax.MaxValuesPerKey+1)
+	for i := range many {
+		many[i] = "v"
+	}
+	cases := []struct {
+		name, detection string
+		ph              map[string][]string
+		msg             string
+	}{
+		{"values per field", "s:\n    A: [" + strings.Join(many, ", ") + "]\ncondition: s", nil, "more than the limit"},
+		{"regex length", "s: {A|re: '" + strings.Repeat("a", MaxRegexLength+1) + "'}\ncondition: s", nil, "more than the limit"},
+		{"placeholder expansion", "s: {A|expand: '%P%%P%%P%'}\ncondition: s", map[string][]string{"P": many[:100]}, "expands to more than"},
+		{"condition length", "s: {A: x}\ncondition: s" + strings.Repeat(" or s", syntax.MaxConditionLength/5+1), nil, "longer than"},
+		{"condition depth", "s: {A: x}\ncondition: " + strings.Repeat("(", 100) + "s" + strings.Repeat(")", 100), nil, "nested more than"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, diags := compileDetection(t, tc.detection, tc.ph)
+			errs := diags.Errors()
+			if len(errs) == 0 || rs.Stats.Rejected != 1 || !strings.Contains(errs[0].Message, tc.msg) {
+				t.Errorf("got %v (stats %+v), want a rejection mentioning %q", errs, rs.Stats, tc.msg)
+			}
+		})
+	}
+	t.Run("documents per file", func(t *testing.T) {
+		doc := "title: d\nlogsource: {product: test}\ndetection: {s: {A: x}, condition: s}\n---\n"
+		f := syntax.ParseFile("many.yml", []byte(strings.Repeat(doc, syntax.MaxDocuments+1)))
+		if len(f.Documents) != syntax.MaxDocuments || len(f.Diags) != 1 || f.Diags[0].Code != syntax.CodeLimit {
+			t.Errorf("%d documents, diags %v", len(f.Documents), f.Diags)
+		}
+	})
+}

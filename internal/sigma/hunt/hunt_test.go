@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +179,56 @@ func TestJSONLinesHuntWritesEveryRequiredField(t *testing.T) {
 			t.Errorf("alerts not in record order: %d after %d", rec, prev)
 		}
 		prev = rec
+	}
+}
+
+// TestCancelledHuntStopsAndLeaksNoGoroutine: a cancelled hunt returns the
+// context's error and every worker has exited.
+func TestCancelledHuntStopsAndLeaksNoGoroutine(t *testing.T) {
+	samples := corpus.Dir(t, "evtx/samples")
+	rs, _, err := sigma.LoadPaths([]string{filepath.Join(corpus.Dir(t, "sigma"), "rules/windows/builtin/security")}, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, []string{samples}, Options{Rules: rs, Workers: 4}); err != context.Canceled {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the hunt, %d before", n, before)
+	}
+}
+
+// TestHuntOrderDoesNotDependOnWorkers: one worker and four give the same
+// alerts in the same order.
+func TestHuntOrderDoesNotDependOnWorkers(t *testing.T) {
+	samples := corpus.Dir(t, "evtx/samples")
+	rs, _, err := sigma.LoadPaths([]string{filepath.Join(corpus.Dir(t, "sigma"), "rules/windows/process_creation")}, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs [2]string
+	for i, w := range []int{1, 4} {
+		res, err := Run(context.Background(), []string{filepath.Join(samples, "evtx-attack-samples")}, Options{Rules: rs, Workers: w, NoEvent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, "csv", res.Alerts); err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = buf.String()
+		if len(res.Alerts) < 10 {
+			t.Fatalf("only %d alerts: the comparison would prove little", len(res.Alerts))
+		}
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("output differs between 1 and 4 workers")
 	}
 }
