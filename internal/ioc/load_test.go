@@ -81,6 +81,22 @@ func TestLoadFormats(t *testing.T) {
 			probes: []probe{{kind: "ipport", value: "82.118.225.196:7080", want: true, threat: "Emotet"}},
 		},
 		{
+			file: "sslbl-ja3.csv", format: FormatCSV, added: 2,
+			probes: []probe{{kind: "ja3", value: "b386946a5a44d1ddcc843bc75336dfce", want: true, threat: "Dridex"},
+				{kind: "hash", value: "b386946a5a44d1ddcc843bc75336dfce", want: false}},
+		},
+		{
+			file: "urlhaus.csv", format: FormatCSV, added: 2,
+			probes: []probe{{kind: "url", value: "http://198.51.100.4/bins/mozi.m", want: true, threat: "malware_download"},
+				{kind: "url", value: "http://files.bad.example/a/b.exe", want: true}},
+		},
+		{
+			file: "bazaar.csv", format: FormatCSV, added: 3,
+			probes: []probe{{kind: "hash", value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", want: true, threat: "AgentTesla"},
+				{kind: "hash", value: "d41d8cd98f00b204e9800998ecf8427e", want: true},
+				{kind: "hash", value: "da39a3ee5e6b4b0d3255bfef95601890afd80709", want: true}},
+		},
+		{
 			file: "bundle.stix.json", format: FormatSTIX, added: 7, errLines: []int{11}, skipped: 1,
 			probes: []probe{
 				{kind: "domain", value: "stix.example", want: true, threat: "d"},
