@@ -37,12 +37,12 @@ func lookup(s *Set, p probe) (Match, bool) {
 
 func TestLoadFormats(t *testing.T) {
 	tests := []struct {
-		file      string
-		format    Format
-		added     int
-		errLines  []int // lines that must be reported, in order
-		skipped   int
-		probes    []probe
+		file     string
+		format   Format
+		added    int
+		errLines []int // lines that must be reported, in order
+		skipped  int
+		probes   []probe
 	}{
 		{
 			file: "list.txt", format: FormatList, added: 12, errLines: []int{14},
