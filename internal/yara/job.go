@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -70,12 +71,14 @@ type jsonRecord struct {
 func (j *Job) Run(ctx context.Context, roots []string) Summary {
 	start := time.Now()
 	var sum Summary
+	var walkErrs atomic.Int64
+	errw := &lockedWriter{w: j.Errs, mu: &sync.Mutex{}}
 	paths := make(chan string, 256)
 	go func() {
 		defer close(paths)
 		Walk(ctx, roots, j.Walk, paths, func(p string, err error) {
-			atomic.AddInt64(&sum.Errors, 1)
-			fmt.Fprintf(j.Errs, "error: %s: %v\n", p, err)
+			walkErrs.Add(1)
+			fmt.Fprintf(errw, "error: %s: %v\n", p, err)
 		})
 	}()
 	pool := &Pool{Rules: j.Rules, Threads: j.Threads, MaxSize: j.MaxSize,
@@ -87,7 +90,7 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 				sum.Skipped++
 			} else {
 				sum.Errors++
-				fmt.Fprintf(j.Errs, "error: %v\n", r.Err)
+				fmt.Fprintf(errw, "error: %v\n", r.Err)
 			}
 		} else {
 			sum.Files++
@@ -100,18 +103,19 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 			if j.OnDetection != nil {
 				if err := j.OnDetection(r.Path); err != nil {
 					sum.Errors++
-					fmt.Fprintf(j.Errs, "error: %s: %v\n", r.Path, err)
+					fmt.Fprintf(errw, "error: %s: %v\n", r.Path, err)
 				}
 			}
 		}
 		if j.Progress != nil && time.Since(lastProgress) > 200*time.Millisecond {
 			lastProgress = time.Now()
-			fmt.Fprintf(j.Progress, "\r\033[Kscanned %d files, %.1f MB, %d detections", sum.Files, float64(sum.Bytes)/1e6, sum.Detections)
+			fmt.Fprintf(&lockedWriter{w: j.Progress, mu: errw.mu}, "\r\033[Kscanned %d files, %.1f MB, %d detections", sum.Files, float64(sum.Bytes)/1e6, sum.Detections)
 		}
 	})
 	if j.Progress != nil {
 		fmt.Fprint(j.Progress, "\r\033[K")
 	}
+	sum.Errors += walkErrs.Load()
 	sum.Elapsed = time.Since(start)
 	return sum
 }
@@ -165,4 +169,16 @@ func (j *Job) report(r FileResult) int {
 func (s Summary) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "scanned %d files (%.1f MB) in %v: %d detections in %d files, %d errors, %d skipped (size limit)\n",
 		s.Files, float64(s.Bytes)/1e6, s.Elapsed.Round(time.Millisecond), s.Detections, s.Detected, s.Errors, s.Skipped)
+}
+
+// lockedWriter serialises writes from the walker and the result loop.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
