@@ -21,6 +21,9 @@ type Options struct {
 	Registry Registry
 	// NoLive disables reading the live registry on Windows.
 	NoLive bool
+	// OnlyExplicit reads only the paths given above, never the standard
+	// locations (for inventories recorded on another host).
+	OnlyExplicit bool
 }
 
 // Collect gathers an inventory. It never fails on one source: problems
@@ -38,6 +41,9 @@ func Collect(ctx context.Context, o Options) (Inventory, error) {
 	pick := func(explicit string, defaults ...string) (string, bool) {
 		if explicit != "" {
 			return explicit, true
+		}
+		if o.OnlyExplicit {
+			return "", false
 		}
 		for _, d := range defaults {
 			if _, err := os.Stat(d); err == nil {
@@ -148,3 +154,6 @@ func prefix(p string, ws []string) []string {
 	}
 	return out
 }
+
+// LiveRegistry returns the live Windows registry, or nil on other systems.
+func LiveRegistry() Registry { return liveRegistry() }

@@ -83,6 +83,10 @@ func Check(v *Vulnerability, h Host) Result {
 		r.Status, r.Reason = Unknown, "Windows version not collected"
 		return r
 	}
+	if v.DomainControllerOnly && !h.DomainController {
+		r.Status, r.Reason = NotApplicable, "only domain controllers are affected and this host is not one"
+		return r
+	}
 	var fix *Fix
 	for i := range v.Fixes {
 		if v.Fixes[i].Platform.matches(h.OS) {
@@ -98,9 +102,6 @@ func Check(v *Vulnerability, h Host) Result {
 	switch {
 	case fix.NotAffected:
 		r.Status, r.Reason = NotApplicable, fix.Platform.Name+" is not affected"
-		return r
-	case v.DomainControllerOnly && !h.DomainController:
-		r.Status, r.Reason = NotApplicable, "only domain controllers are affected and this host is not one"
 		return r
 	}
 	// 1. File version: independent of which update delivered it.
