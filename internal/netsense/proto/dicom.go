@@ -43,8 +43,9 @@ var patientTags = map[uint16]string{0x0010: "PatientName", 0x0020: "PatientID", 
 type dicomDir struct {
 	hdr  []byte
 	buf  []byte
-	want int
-	skip int
+	want int // bytes of the current PDU kept for parsing
+	rest int // bytes of the current PDU past the kept prefix, skipped after it
+	skip int // bytes being skipped now
 	typ  uint8
 	dead bool
 }
@@ -86,7 +87,7 @@ func (s *dicomStream) Data(dir int, p []byte) {
 				continue
 			}
 			d.want = min(l, s.lim.Message)
-			d.skip = -(l - d.want) // remembered until the kept part is in
+			d.rest = l - d.want
 			d.buf = d.buf[:0]
 		}
 		n := min(d.want-len(d.buf), len(p))
@@ -96,7 +97,7 @@ func (s *dicomStream) Data(dir int, p []byte) {
 			if r := ParseDICOMPDU(d.typ, d.buf); r != nil {
 				s.emit(dir, r)
 			}
-			d.want, d.skip = 0, -d.skip
+			d.want, d.skip, d.rest = 0, d.rest, 0
 		}
 	}
 }
