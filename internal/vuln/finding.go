@@ -26,9 +26,9 @@ type Finding struct {
 	InstalledVersion string   `json:"installed_version"`
 	// FixedVersion is the lowest version that fixes every matched
 	// advisory; empty when no fix is known.
-	FixedVersion string `json:"fixed_version"`
-	Ecosystem    string `json:"ecosystem"`
-	Severity     string `json:"severity"`
+	FixedVersion string  `json:"fixed_version"`
+	Ecosystem    string  `json:"ecosystem"`
+	Severity     string  `json:"severity"`
 	Score        float64 `json:"score,omitempty"`
 	CVSS         string  `json:"cvss,omitempty"`
 	// IDs are every advisory and CVE id of the finding, sorted.
