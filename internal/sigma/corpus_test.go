@@ -121,7 +121,7 @@ func TestS2RegressionSamplesJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, events := 0, 0
-		err = DecodeJSON(f, func(ev MapEvent) error {
+		err = DecodeJSON(f, func(ev Event) error {
 			events++
 			for _, m := range rs.Match(ev) {
 				if m.Rule.ID == row.ruleID {

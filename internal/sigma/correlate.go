@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -187,13 +188,21 @@ func (c *Correlator) Fields(r *Rule) []string {
 	var out []string
 	for _, cr := range c.byRef[r] {
 		for i, ref := range cr.refs {
-			if ref == r {
-				out = append(out, cr.fields[i]...)
+			if ref != r {
+				continue
+			}
+			for _, f := range cr.fields[i] {
+				out = append(out, f)
+				for _, v := range r.vars {
+					if m, ok := v.Fields[f]; ok {
+						out = append(out, m)
+					}
+				}
 			}
 		}
 	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }
 
 // Observe feeds one event's matches at time t, with an opaque ref for the
@@ -208,7 +217,7 @@ func (c *Correlator) Observe(ev Event, t time.Time, ms []Match, ref any) []Corre
 					continue
 				}
 				o := obs{ref: i, t: t, tag: ref}
-				o.fields, o.value = extract(ev, cr.fields[i], cr.spec.Field != "")
+				o.fields, o.value = extract(ev, r, cr.fields[i], cr.spec.Field != "")
 				c.feed(cr, o)
 			}
 		}
@@ -250,10 +259,22 @@ func (c *Correlator) expire(now time.Time) {
 	}
 }
 
-func extract(ev Event, fields []string, hasValue bool) ([]string, string) {
+// extract reads the group-by (and value) fields of an event matched by
+// rule r. A Sigma name the event lacks is looked up under the name a
+// variant of r maps it to (Image is NewProcessName in Security 4688).
+func extract(ev Event, r *Rule, fields []string, hasValue bool) ([]string, string) {
 	out := make([]string, len(fields))
 	for i, f := range fields {
-		if v, ok := ev.Get(f); ok {
+		v, ok := ev.Get(f)
+		for _, vr := range r.vars {
+			if ok {
+				break
+			}
+			if m, has := vr.Fields[f]; has {
+				v, ok = ev.Get(m)
+			}
+		}
+		if ok {
 			ss, _ := toStrings(v, nil)
 			out[i] = strings.Join(ss, ",")
 		}

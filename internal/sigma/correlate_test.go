@@ -259,3 +259,34 @@ filter:
 		t.Errorf("unfiltered event did not match")
 	}
 }
+
+// TestCorrelationGroupsByMappedField: group-by names a Sigma field that
+// the Security 4688 variant calls differently (Image is NewProcessName).
+func TestCorrelationGroupsByMappedField(t *testing.T) {
+	m, err := DefaultMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `title: proc
+id: p1
+name: proc
+logsource: {product: windows, category: process_creation}
+detection: {s: {CommandLine|contains: whoami}, condition: s}
+---
+title: many whoami
+id: w1
+correlation: {type: event_count, rules: [proc], group-by: [Image], timespan: 1m, condition: {gte: 2}}
+`
+	rs, diags := Compile([]*syntax.File{syntax.ParseFile("m.yml", []byte(src))}, Options{Mapping: m})
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(sec int) tev {
+		return tev{sec, MapEvent{"Channel": "Security", "EventID": "4688", "Provider_Name": "Microsoft-Windows-Security-Auditing",
+			"NewProcessName": `C:\Windows\System32\whoami.exe`, "CommandLine": "whoami /all"}}
+	}
+	got := render(feed(rs, []tev{ev(0), ev(5)}))
+	if want := `w1[Image=C:\Windows\System32\whoami.exe]=2(0..5)`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -49,7 +49,7 @@ func parseTimeOrZero(s string) time.Time {
 func FuzzDecodeJSON(f *testing.F) {
 	addSeeds(f, "json")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_ = DecodeJSON(bytes.NewReader(data), func(ev MapEvent) error {
+		_ = DecodeJSON(bytes.NewReader(data), func(ev Event) error {
 			EventTime(ev)
 			return nil
 		})

@@ -266,6 +266,7 @@ func (rs *RuleSet) compileDetection(r *Rule, d *syntax.Document, filters []*synt
 		}
 		out = append(out, cr)
 		r.variants = append(r.variants, variantName(v))
+		r.vars = append(r.vars, v)
 		cr.variant = v
 	}
 	if len(out) == 0 {

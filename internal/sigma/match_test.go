@@ -383,3 +383,33 @@ func TestHardLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestJSONEventLayouts: rust-evtx JSON, medshield evtx dump JSON and
+// exported medshield (ECS) events all reach the Sigma field names.
+func TestJSONEventLayouts(t *testing.T) {
+	m, err := DefaultMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "title: svc\nid: s1\nlogsource: {product: windows, service: security}\ndetection: {s: {EventID: 7045, ServiceName: evil}, condition: s}\n"
+	rs, diags := Compile([]*syntax.File{syntax.ParseFile("s.yml", []byte(src))}, Options{Mapping: m})
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]string{
+		"rust evtx":   `{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"Channel":"Security"},"EventData":{"Service Name":"evil"}}}`,
+		"evtx dump":   `{"System":{"EventID":"7045","Channel":"Security"},"EventData":{"ServiceName":"evil"}}`,
+		"ECS export":  `{"winlog":{"channel":"Security","event_id":7045,"event_data":{"ServiceName":"evil"}}}`,
+		"flat dotted": `{"winlog.channel":"Security","event.code":"7045","winlog.event_data.ServiceName":"evil"}`,
+	}
+	for name, in := range inputs {
+		n := 0
+		err := DecodeJSON(strings.NewReader(in), func(ev Event) error {
+			n += len(rs.Match(ev))
+			return nil
+		})
+		if err != nil || n != 1 {
+			t.Errorf("%s: %d matches, err %v", name, n, err)
+		}
+	}
+}

@@ -25,6 +25,7 @@ type Rule struct {
 
 	index    int // load order, for deterministic output
 	variants []string
+	vars     []*Variant // the variants compiled for, for field renames
 }
 
 // Variants names the logsource variants the rule was compiled for.

@@ -149,12 +149,15 @@ func flattenNested(out map[string]any, prefix string, v any, depth int) {
 }
 
 // JSONEvent turns one decoded JSON object into an Event: Windows layouts
-// through FlattenWindows, anything else through FlattenNested.
-func JSONEvent(doc map[string]any) MapEvent {
+// through FlattenWindows; anything else through FlattenNested, with the
+// ECS fallbacks of ECSEvent so that Windows rules also see events exported
+// by medshield (winlog.channel as Channel, process.command_line as
+// CommandLine...).
+func JSONEvent(doc map[string]any) Event {
 	if w := FlattenWindows(doc); w != nil {
-		return w
+		return MapEvent(w)
 	}
-	return FlattenNested(doc)
+	return ECSEvent{flat: FlattenNested(doc)}
 }
 
 // MaxJSONEvent bounds one JSON event's size.
@@ -163,7 +166,7 @@ const MaxJSONEvent = 16 << 20
 // DecodeJSON reads a stream of JSON objects (one per line, or concatenated
 // and pretty-printed as in the SigmaHQ regression samples) and calls fn for
 // each. Numbers keep their text.
-func DecodeJSON(r io.Reader, fn func(MapEvent) error) error {
+func DecodeJSON(r io.Reader, fn func(Event) error) error {
 	dec := json.NewDecoder(io.LimitReader(r, 1<<40))
 	dec.UseNumber()
 	for n := 0; ; n++ {

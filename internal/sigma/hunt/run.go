@@ -295,7 +295,7 @@ func (w *worker) run(ctx context.Context, u unit) unitResult {
 		}
 		defer f.Close()
 		var ord int64
-		err = sigma.DecodeJSON(f, func(ev sigma.MapEvent) error {
+		err = sigma.DecodeJSON(f, func(ev sigma.Event) error {
 			ord++
 			w.event(&r, u.in, ord, ev, time.Time{})
 			return ctx.Err()
