@@ -23,9 +23,9 @@ func benchOpen(opts Options) storetest.BenchOpener {
 // go test -run - -bench AppendEvents -benchtime 200000x ./internal/store/sqlite
 func BenchmarkAppendEvents(b *testing.B) { storetest.BenchAppend(b, benchOpen(Options{})) }
 
-// BenchmarkAppendEventsSyncFull is the same with synchronous=FULL.
-func BenchmarkAppendEventsSyncFull(b *testing.B) {
-	storetest.BenchAppend(b, benchOpen(Options{Synchronous: SyncFull}))
+// BenchmarkAppendEventsSyncNormal is the same with synchronous=NORMAL.
+func BenchmarkAppendEventsSyncNormal(b *testing.B) {
+	storetest.BenchAppend(b, benchOpen(Options{Synchronous: SyncNormal}))
 }
 
 // go test -run - -bench QueryEvents ./internal/store/sqlite

@@ -5,9 +5,9 @@
 // one connection (SQLite allows one writer at a time; queueing in Go is
 // cheaper than spinning on SQLITE_BUSY) with BEGIN IMMEDIATE transactions,
 // while reads use a small pool of read-only connections that WAL lets run
-// beside the writer. Event batches are inserted in one transaction with a
-// prepared statement. See docs/storage.md for the durability trade-off of
-// the synchronous setting.
+// beside the writer. Concurrent event batches are group-committed with
+// prepared multi-row inserts. Commits are fsynced (synchronous=FULL) unless
+// Options say otherwise; see docs/storage.md for the trade-off.
 //
 // It does not do retention on its own (see store/retention) and does not
 // know about HTTP. The server and the command-line tools import it, usually
@@ -37,18 +37,19 @@ var migrationFS embed.FS
 
 // Synchronous settings (PRAGMA synchronous).
 const (
-	// SyncNormal: in WAL mode, a committed transaction survives a process
-	// crash; a power loss or OS crash may lose the last transactions but
-	// never corrupts the database.
-	SyncNormal = "NORMAL"
-	// SyncFull: every commit waits for fsync of the WAL, so committed
-	// transactions also survive power loss.
+	// SyncFull (default): every commit waits for an fsync of the WAL, so a
+	// batch acknowledged to an agent survives power loss too. Group commit
+	// shares one fsync between concurrent uploads.
 	SyncFull = "FULL"
+	// SyncNormal: in WAL mode, a committed transaction survives a process
+	// crash; a power loss or OS crash may lose the last transactions (never
+	// corrupting the database). Saves one fsync per commit.
+	SyncNormal = "NORMAL"
 )
 
 // Options tune the store; the zero value is the default.
 type Options struct {
-	// Synchronous is SyncNormal (default) or SyncFull.
+	// Synchronous is SyncFull (default) or SyncNormal.
 	Synchronous string
 	// ReadConns is the size of the read pool (default: max(4, GOMAXPROCS)).
 	ReadConns int
@@ -75,7 +76,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	sync := strings.ToUpper(opts.Synchronous)
 	switch sync {
 	case "":
-		sync = SyncNormal
+		sync = SyncFull
 	case SyncNormal, SyncFull:
 	default:
 		return nil, fmt.Errorf("open sqlite: synchronous must be NORMAL or FULL, not %q", opts.Synchronous)
@@ -106,6 +107,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params.Add("_pragma", "mmap_size(1073741824)")
 	wparams := cloneValues(params)
 	wparams.Set("_txlock", "immediate")
+	wparams.Add("_pragma", "cache_size(-32768)")
 	writer, err := sql.Open("sqlite", path+"?"+wparams.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

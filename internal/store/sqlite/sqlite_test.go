@@ -86,3 +86,26 @@ func TestOpenOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestSynchronousApplied(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		opt  string
+		want int // PRAGMA synchronous: 1 NORMAL, 2 FULL
+	}{{"", 2}, {SyncFull, 2}, {SyncNormal, 1}, {"normal", 1}} {
+		s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{Synchronous: tc.opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := s.b.writer.QueryRow("PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		s.b.reader.QueryRow("PRAGMA journal_mode").Scan(&mode)
+		s.Close()
+		if got != tc.want || mode != "wal" {
+			t.Errorf("Synchronous %q: PRAGMA synchronous = %d, journal_mode %q; want %d, wal", tc.opt, got, mode, tc.want)
+		}
+	}
+}
