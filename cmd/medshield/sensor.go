@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/medshield/medshield/internal/agent"
@@ -66,12 +67,23 @@ func runSensor(ctx context.Context, e *env, args []string) error {
 	shipWait := fs.Duration("ship-wait", 30*time.Second, "after a capture-file run, how long to wait for shipped alerts to be acknowledged")
 	quiet := fs.Bool("quiet", false, "do not print alerts (the summary and --eve output remain)")
 	printConfig := fs.Bool("print-config", false, "print the default configuration (YAML, every threshold) and exit")
+	listRules := fs.Bool("list-rules", false, "list the detectors and the rules they raise, and exit")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
 	if *printConfig {
 		_, err := e.stdout.Write(analysis.DefaultsYAML())
 		return err
+	}
+	if *listRules {
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "DETECTOR\tRULE\tSID\tATT&CK\tSEVERITY\tNAME")
+		for _, d := range detect.All() {
+			for _, r := range d.Rules() {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", d.Name(), r.ID, r.SID, r.Technique, r.Severity, r.Name)
+			}
+		}
+		return tw.Flush()
 	}
 	if (*pcap == "") == (*iface == "") || fs.NArg() > 0 {
 		fmt.Fprintln(e.stderr, "sensor: give exactly one of --pcap or --iface")

@@ -45,6 +45,7 @@ type Observation struct {
 type Detector interface {
 	Name() string
 	Version() string
+	Rules() []*Rule // every rule the detector can raise
 	Wants() Kind
 	Observe(env *Env, o *Observation)
 	Flush(env *Env, now int64)

@@ -112,3 +112,12 @@ func TestRDPCookie(t *testing.T) {
 		t.Fatalf("got %+v", out)
 	}
 }
+
+func TestDICOMOversizedPDUIsSkipped(t *testing.T) {
+	big := pdu(DICOMPData, append([]byte{0, 0x02, 0, 0, 1, 0}, make([]byte, DefaultLimits.Message+1000)...))
+	rel := pdu(DICOMReleaseRQ, make([]byte, 4))
+	out := feed(AppDICOM, big[:5000], big[5000:], rel)
+	if len(out) != 2 || out[1].r.(*DICOM).PDU != DICOMReleaseRQ {
+		t.Fatalf("got %d records", len(out))
+	}
+}

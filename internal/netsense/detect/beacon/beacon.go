@@ -37,9 +37,10 @@ type Detector struct {
 // New returns the detector.
 func New() *Detector { return &Detector{starts: map[key][]int64{}} }
 
-func (*Detector) Name() string         { return "beacon" }
-func (*Detector) Version() string      { return "1.0" }
-func (*Detector) Wants() analysis.Kind { return analysis.FlowStart }
+func (*Detector) Name() string            { return "beacon" }
+func (*Detector) Version() string         { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule { return []*analysis.Rule{Rule} }
+func (*Detector) Wants() analysis.Kind    { return analysis.FlowStart }
 
 func (d *Detector) Observe(env *analysis.Env, o *analysis.Observation) {
 	f := o.Flow

@@ -56,6 +56,7 @@ func New() *Detector {
 
 func (*Detector) Name() string               { return "dns-tunnel" }
 func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule    { return []*analysis.Rule{RuleTunnel, RuleDGA} }
 func (*Detector) Wants() analysis.Kind       { return analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

@@ -34,6 +34,7 @@ func New() *Detector { return &Detector{sent: map[pair]uint64{}, reported: map[p
 
 func (*Detector) Name() string               { return "exfil" }
 func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule    { return []*analysis.Rule{RuleLarge, RuleC2Port} }
 func (*Detector) Wants() analysis.Kind       { return analysis.FlowEnd }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

@@ -30,8 +30,11 @@ type Detector struct{}
 // New returns the detector.
 func New() *Detector { return &Detector{} }
 
-func (*Detector) Name() string               { return "ioc" }
-func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Name() string    { return "ioc" }
+func (*Detector) Version() string { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule {
+	return []*analysis.Rule{RuleIP, RuleIPPort, RuleDomain, RuleURL, RuleJA}
+}
 func (*Detector) Wants() analysis.Kind       { return analysis.FlowStart | analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

@@ -45,8 +45,11 @@ type Detector struct {
 // New returns the detector.
 func New() *Detector { return &Detector{rdp: map[pair][]int64{}} }
 
-func (*Detector) Name() string               { return "lateral" }
-func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Name() string    { return "lateral" }
+func (*Detector) Version() string { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule {
+	return []*analysis.Rule{RuleService, RulePsExec, RuleAdminShare, RuleTask, RuleWMI, RuleWinRM, RuleRDP}
+}
 func (*Detector) Wants() analysis.Kind       { return analysis.Record | analysis.FlowEnd }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

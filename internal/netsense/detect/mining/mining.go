@@ -33,8 +33,11 @@ type Detector struct{}
 // New returns the detector.
 func New() *Detector { return &Detector{} }
 
-func (*Detector) Name() string               { return "mining" }
-func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Name() string    { return "mining" }
+func (*Detector) Version() string { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule {
+	return []*analysis.Rule{RuleStratum, RuleXMRig, RuleGetwork, RulePool, RuleP2P}
+}
 func (*Detector) Wants() analysis.Kind       { return analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

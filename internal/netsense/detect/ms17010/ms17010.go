@@ -58,8 +58,11 @@ type Detector struct {
 // New returns the detector.
 func New() *Detector { return &Detector{pairs: map[pair]*pairState{}} }
 
-func (*Detector) Name() string               { return "ms17-010" }
-func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Name() string    { return "ms17-010" }
+func (*Detector) Version() string { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule {
+	return []*analysis.Rule{RuleEternalBlue, RuleEternalRomance, RuleDPProbe, RuleDPImplant}
+}
 func (*Detector) Wants() analysis.Kind       { return analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

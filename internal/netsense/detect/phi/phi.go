@@ -36,6 +36,7 @@ func New() *Detector { return &Detector{} }
 
 func (*Detector) Name() string               { return "phi" }
 func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule    { return []*analysis.Rule{RuleHL7, RuleDICOM, RuleHTTP} }
 func (*Detector) Wants() analysis.Kind       { return analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

@@ -60,8 +60,11 @@ func New() *Detector {
 	return &Detector{vertical: map[hostPair]*window{}, horizontal: map[srcPort]*window{}}
 }
 
-func (*Detector) Name() string               { return "scan" }
-func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Name() string    { return "scan" }
+func (*Detector) Version() string { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule {
+	return []*analysis.Rule{RuleVertical, RuleHorizontal, RuleFanout, RuleStealth}
+}
 func (*Detector) Wants() analysis.Kind       { return analysis.FlowStart }
 func (*Detector) Flush(*analysis.Env, int64) {}
 

@@ -24,6 +24,7 @@ func New() *Detector { return &Detector{} }
 
 func (*Detector) Name() string               { return "smbv1" }
 func (*Detector) Version() string            { return "1.0" }
+func (*Detector) Rules() []*analysis.Rule    { return []*analysis.Rule{Rule} }
 func (*Detector) Wants() analysis.Kind       { return analysis.Record }
 func (*Detector) Flush(*analysis.Env, int64) {}
 
