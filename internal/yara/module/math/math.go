@@ -319,7 +319,12 @@ func countRange(sc *module.ScanContext, _ *module.Value, a []module.Value) modul
 	return module.Int(int64(distribution(b)[uint8(a[0].I)]))
 }
 
+// The whole-file overloads are undefined on an empty file: yara maps it to
+// a block without data, which its get_distribution_global rejects.
 func countGlobal(sc *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
+	if len(sc.Data) == 0 {
+		return module.Undef
+	}
 	return module.Int(int64(distribution(sc.Data)[uint8(a[0].I)]))
 }
 
@@ -338,6 +343,9 @@ func percentageRange(sc *module.ScanContext, _ *module.Value, a []module.Value) 
 }
 
 func percentageGlobal(sc *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
+	if len(sc.Data) == 0 {
+		return module.Undef
+	}
 	return floatResult(percentage(sc.Data, uint8(a[0].I)))
 }
 
@@ -362,5 +370,8 @@ func modeRange(sc *module.ScanContext, _ *module.Value, a []module.Value) module
 }
 
 func modeGlobal(sc *module.ScanContext, _ *module.Value, _ []module.Value) module.Value {
+	if len(sc.Data) == 0 {
+		return module.Undef
+	}
 	return module.Int(mode(sc.Data))
 }

@@ -98,7 +98,8 @@ func TestKnownValues(t *testing.T) {
 		{"percentage empty file", "percentage", "i", nil, []module.Value{i('A')}, undef},
 		{"mode", "mode", "ii", []byte("ABB"), []module.Value{i(0), i(3)}, i('B')},
 		{"mode tie takes smallest", "mode", "", []byte("BA"), nil, i('A')},
-		{"mode of empty file", "mode", "", nil, nil, i(0)},
+		{"mode of empty file", "mode", "", nil, nil, undef},
+		{"count of empty file", "count", "i", nil, []module.Value{i(0)}, undef},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -149,7 +150,7 @@ func TestAgainstYara(t *testing.T) {
 		random[i] = byte(rng.IntN(256))
 	}
 	text := []byte(strings.Repeat("The quick brown fox jumps over the lazy dog. ", 40))
-	files := map[string][]byte{"random": random, "text": text, "tiny": []byte("AB\x00")}
+	files := map[string][]byte{"random": random, "text": text, "tiny": []byte("AB\x00"), "empty": {}}
 	if b, err := os.ReadFile("/bin/ls"); err == nil {
 		files["ls"] = b
 	}
@@ -169,6 +170,7 @@ func TestAgainstYara(t *testing.T) {
 				{"entropy", "ii", []module.Value{i(1), i(n / 2)}},
 				{"entropy", "ii", []module.Value{i(n), i(1)}},
 				{"entropy", "s", []module.Value{module.Str(data[:min(n, 100)])}},
+				{"entropy", "ii", []module.Value{i(0), i(0)}},
 				{"mean", "ii", []module.Value{i(0), i(n)}},
 				{"mean", "ii", []module.Value{i(2), i(0)}},
 				{"mean", "s", []module.Value{module.Str(data[:min(n, 50)])}},
