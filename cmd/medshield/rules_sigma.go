@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/medshield/medshield/internal/sigma/syntax"
 )
@@ -15,8 +16,14 @@ func checkSigmaRules(ctx context.Context, e *env, paths []string, mapping string
 		return 0, err
 	}
 	byCode := map[string]int{}
+	sources := map[string][]byte{}
 	for _, d := range diags {
-		fmt.Fprintln(e.stdout, d.String())
+		src, ok := sources[d.Pos.File]
+		if !ok && d.Pos.File != "" {
+			src, _ = os.ReadFile(d.Pos.File) // nil: no snippet
+			sources[d.Pos.File] = src
+		}
+		fmt.Fprintln(e.stdout, d.Render(src))
 		if d.Severity == syntax.Error {
 			byCode[d.Code]++
 		}

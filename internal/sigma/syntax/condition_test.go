@@ -135,3 +135,12 @@ filter: {rules: [1], s: {B: y}, condition: s}
 		t.Errorf("filter doc %+v", fl)
 	}
 }
+
+func TestDiagnosticRenderShowsTheLine(t *testing.T) {
+	d := Diagnostic{Code: CodeRegex, Pos: Pos{File: "r.yml", Line: 2, Col: 9}, Message: "lookahead", RuleID: "x"}
+	got := d.Render([]byte("a: 1\n\tsel: {A|re: 'x(?=y)'}\n"))
+	want := "r.yml:2:9: error[S006]: lookahead (rule x)\n     2 | \tsel: {A|re: 'x(?=y)'}\n       | \t       ^"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -139,3 +139,32 @@ func (e errList) Error() string {
 	}
 	return b.String()
 }
+
+// Render formats the diagnostic with the source line it points at and a
+// caret under the column, for terminals. src is the file's content (nil:
+// no snippet).
+func (d Diagnostic) Render(src []byte) string {
+	s := d.String()
+	if d.Pos.Line <= 0 || src == nil {
+		return s
+	}
+	lines := strings.SplitN(string(src), "\n", d.Pos.Line+1)
+	if len(lines) < d.Pos.Line {
+		return s
+	}
+	line := strings.TrimRight(lines[d.Pos.Line-1], "\r")
+	if len(line) > 200 {
+		line = line[:200] + "..."
+	}
+	s += fmt.Sprintf("\n %5d | %s", d.Pos.Line, line)
+	if d.Pos.Col > 0 && d.Pos.Col <= len(line)+1 {
+		pad := []byte(line[:d.Pos.Col-1])
+		for i, c := range pad {
+			if c != '\t' {
+				pad[i] = ' '
+			}
+		}
+		s += fmt.Sprintf("\n       | %s^", pad)
+	}
+	return s
+}
