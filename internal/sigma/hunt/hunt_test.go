@@ -232,3 +232,44 @@ func TestHuntOrderDoesNotDependOnWorkers(t *testing.T) {
 		t.Errorf("output differs between 1 and 4 workers")
 	}
 }
+
+// TestTimeRangeAndLevelFilters: --from/--to skip events outside [from, to)
+// and --level drops lower alerts.
+func TestTimeRangeAndLevelFilters(t *testing.T) {
+	samples := corpus.Dir(t, "evtx/samples")
+	rs, _, err := sigma.LoadPaths([]string{filepath.Join(corpus.Dir(t, "sigma"), "rules/windows/builtin/security")}, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(samples, "deepbluecli/smb-password-guessing-security.evtx")
+	all, err := Run(context.Background(), []string{file}, Options{Rules: rs, NoEvent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2016, 9, 19, 16, 51, 0, 0, time.UTC)
+	to := time.Date(2016, 9, 19, 16, 52, 0, 0, time.UTC)
+	some, err := Run(context.Background(), []string{file}, Options{Rules: rs, NoEvent: true, From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if some.Stats.Skipped == 0 || some.Stats.Events != all.Stats.Events || len(some.Alerts) == 0 || len(some.Alerts) >= len(all.Alerts) {
+		t.Fatalf("time range: %d of %d alerts, %d skipped", len(some.Alerts), len(all.Alerts), some.Stats.Skipped)
+	}
+	for _, a := range some.Alerts {
+		if a.Timestamp.Before(from) || !a.Timestamp.Before(to) {
+			t.Errorf("alert at %v outside [%v, %v)", a.Timestamp, from, to)
+		}
+	}
+	high, err := Run(context.Background(), []string{file}, Options{Rules: rs, NoEvent: true, MinLevel: "critical"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range high.Alerts {
+		if a.Level != "critical" {
+			t.Errorf("alert of level %q with --level critical", a.Level)
+		}
+	}
+	if len(high.Alerts) >= len(all.Alerts) {
+		t.Errorf("level filter kept %d of %d alerts", len(high.Alerts), len(all.Alerts))
+	}
+}
