@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -97,5 +98,32 @@ func TestCloseWithAppendsInFlight(t *testing.T) {
 	_, err = s.AppendEvents(context.Background(), []event.Event{event.New(event.KindEvent, "t", "a")})
 	if !errors.Is(err, errClosed) {
 		t.Errorf("append after close: %v, want %v", err, errClosed)
+	}
+}
+
+// TestCloseLeavesNoGoroutines checks that the committer and the connection
+// pools stop with the store.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 3; i++ {
+		s, err := Open(context.Background(), t.TempDir()+"/g.db", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AppendEvents(context.Background(), storetest.GenEvents(uint64(i), 10)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.QueryEvents(context.Background(), store.EventQuery{}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -3,8 +3,9 @@
 // and its behaviour under concurrent callers against a fresh store per
 // subtest. The SQLite and PostgreSQL packages call it from their tests.
 //
-// It contains no timing assertions (benchmarks live beside each back end)
-// and imports only the store and event packages. Only tests import it.
+// It contains no timing assertions; the shared benchmark bodies
+// (BenchAppend, BenchQuery) report figures without judging them. It
+// imports no implementation. Only tests and benchmarks import it.
 package storetest
 
 import (
