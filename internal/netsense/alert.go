@@ -27,7 +27,10 @@ func (s *Sensor) emit(a analysis.Alert) {
 		a.Time = s.now
 	}
 	ev := ToEvent(a)
-	s.alerts = append(s.alerts, ev)
+	s.stats.Alerts++
+	if len(s.alerts) < s.keep {
+		s.alerts = append(s.alerts, ev)
+	}
 	s.stats.Rules[a.Rule.ID]++
 	if s.eve != nil {
 		s.eve.alert(a)

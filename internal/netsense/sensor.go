@@ -39,7 +39,11 @@ type Options struct {
 	EVE io.Writer
 	// OnAlert, when set, receives every (de-duplicated) alert.
 	OnAlert func(event.Event)
-	Log     *slog.Logger
+	// KeepAlerts is how many alerts Alerts() keeps (0 = DefaultKeepAlerts);
+	// a long-running sensor delivers alerts through OnAlert and EVE, so
+	// memory must not grow with them.
+	KeepAlerts int
+	Log        *slog.Logger
 }
 
 // Sensor analyses packets. It is single-threaded: call Packet from one
@@ -58,6 +62,7 @@ type Sensor struct {
 	log     *slog.Logger
 	seen    map[string]int
 	alerts  []event.Event
+	keep    int
 	stats   Stats
 	lastSec int64
 	now     int64
@@ -65,6 +70,9 @@ type Sensor struct {
 }
 
 const maxDedup = 1 << 16
+
+// DefaultKeepAlerts bounds the alerts a sensor keeps in memory.
+const DefaultKeepAlerts = 100000
 
 // New builds a sensor.
 func New(o Options) (*Sensor, error) {
@@ -89,7 +97,10 @@ func New(o Options) (*Sensor, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Sensor{cfg: cfg, dets: o.Detectors, byKind: map[analysis.Kind][]analysis.Detector{},
-		dec: packet.NewDecoder(), onAlert: o.OnAlert, log: log.With("component", "netsense"), seen: map[string]int{}}
+		dec: packet.NewDecoder(), onAlert: o.OnAlert, log: log.With("component", "netsense"), seen: map[string]int{}, keep: o.KeepAlerts}
+	if s.keep <= 0 {
+		s.keep = DefaultKeepAlerts
+	}
 	s.stats.Apps = map[string]uint64{}
 	s.stats.Rules = map[string]int{}
 	s.stats.Decode = map[string]uint64{}
@@ -299,7 +310,8 @@ func (s *Sensor) Run(ctx context.Context, src capture.Source) error {
 	}
 }
 
-// Alerts returns the alerts emitted so far.
+// Alerts returns the alerts emitted so far (at most Options.KeepAlerts;
+// Stats().Alerts counts them all).
 func (s *Sensor) Alerts() []event.Event { return s.alerts }
 
 // Stats returns counters of the run so far.
@@ -308,6 +320,5 @@ func (s *Sensor) Stats() Stats {
 	fs := s.flows.Stats()
 	st.Flows, st.FlowsEvicted, st.FlowsExpired = fs.Flows, fs.Evicted, fs.Expired
 	st.FragReassembled, st.FragDropped = s.dec.FragStats()
-	st.Alerts = len(s.alerts)
 	return st
 }

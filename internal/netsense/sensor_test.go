@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/medshield/medshield/internal/corpus"
+	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/ioc"
 	"github.com/medshield/medshield/internal/netsense"
 	"github.com/medshield/medshield/internal/netsense/analysis"
@@ -146,4 +147,15 @@ func ExampleSensor() {
 		fmt.Println(a.Rule.ID, a.Source.IP, "->", a.Destination.IP, a.Techniques)
 	}
 	// Output: scan.stealth 10.0.0.9 -> 10.0.0.1 [T1046]
+}
+
+func TestKeptAlertsAreBounded(t *testing.T) {
+	n := 0
+	s, _ := netsense.New(netsense.Options{Detectors: detect.All(), KeepAlerts: 3, OnAlert: func(event.Event) { n++ }})
+	for i := 0; i < 10; i++ { // ten XMAS probes from ten hosts: ten distinct alerts
+		s.Packet(pcaptest.TCP(pcaptest.Base, fmt.Sprintf("10.0.0.%d", i+1), 40000, "10.0.1.1", 22, 0x29, 1, 0, nil))
+	}
+	if len(s.Alerts()) != 3 || s.Stats().Alerts != 10 || n != 10 {
+		t.Errorf("kept %d, counted %d, delivered %d", len(s.Alerts()), s.Stats().Alerts, n)
+	}
 }

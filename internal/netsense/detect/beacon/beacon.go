@@ -25,7 +25,7 @@ type key struct {
 }
 
 const (
-	maxStarts = 256
+	maxStarts = 64 // enough for the median of the recent gaps; bounds memory per pair
 	maxKeys   = 1 << 16
 )
 

@@ -195,7 +195,9 @@ func (d *Detector) response(env *analysis.Env, o *analysis.Observation, m *proto
 	if m.RCode != 3 {
 		return
 	}
-	if _, seen := c.nxNames[q.Name]; seen || len(c.nxNames) >= 1<<12 {
+	// Distinct names are only needed up to the threshold (and a little
+	// beyond for the ratio), which bounds memory per client.
+	if _, seen := c.nxNames[q.Name]; seen || len(c.nxNames) >= max(4*cfg.NXDomainCount, 64) {
 		return
 	}
 	c.nxNames[q.Name] = struct{}{}
