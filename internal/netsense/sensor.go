@@ -171,6 +171,9 @@ func (s *Sensor) Packet(p capture.Packet) {
 	if sec := d.TimeNanos / 1e9; sec > s.lastSec {
 		s.lastSec = sec
 		s.observe(analysis.Tick, &analysis.Observation{Kind: analysis.Tick, Time: s.now})
+		if s.eve != nil {
+			s.eve.flush() // live EVE readers should not wait for a full buffer
+		}
 	}
 	before := s.flows.Stats().Flows
 	f, dir := s.flows.Update(d)
