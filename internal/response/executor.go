@@ -83,7 +83,7 @@ func (x *Executor) Execute(ctx context.Context, name string, args json.RawMessag
 	case "collect-file":
 		var a CollectArgs
 		if err = decodeArgs(args, &a, true); err == nil {
-			res, err = x.collect(a)
+			res, err = x.collect(ctx, a)
 		}
 	case "isolate":
 		var a IsolateArgs

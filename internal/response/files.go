@@ -1,6 +1,7 @@
 package response
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -141,7 +142,7 @@ type CollectResult struct {
 	Truncated bool      `json:"truncated"`
 }
 
-func (x *Executor) collect(a CollectArgs) (any, error) {
+func (x *Executor) collect(ctx context.Context, a CollectArgs) (any, error) {
 	limit := x.MaxCollect
 	if limit <= 0 {
 		limit = DefaultMaxCollect
@@ -165,7 +166,10 @@ func (x *Executor) collect(a CollectArgs) (any, error) {
 	head := make([]byte, 0, min(limit, st.Size()+1))
 	buf := make([]byte, 64<<10)
 	var total int64
-	for {
+	for i := 0; ; i++ {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err() // hashing a huge file can take a while
+		}
 		n, rerr := f.Read(buf)
 		if n > 0 {
 			h.Write(buf[:n])

@@ -168,7 +168,7 @@ func TestIsolateInNetworkNamespace(t *testing.T) {
 			reach("isolated", map[netip.AddrPort]bool{server: true, otherPort: false, otherHost: false, local: true})
 
 			// Isolating again (new policy) replaces, never stacks.
-			if _, err := x.Execute(ctx, "isolate", json.RawMessage(`{"allow":["`+otherHost.String()+`"]}`)); err != nil {
+			if _, err := x.Execute(ctx, "isolate", json.RawMessage(`{"allow":["`+otherHost.String()+`"],"allow_dns":true,"dns_servers":["10.203.0.53","fd00::53"]}`)); err != nil {
 				t.Fatal(err)
 			}
 			reach("re-isolated", map[netip.AddrPort]bool{server: true, otherPort: false, otherHost: true})
