@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -377,6 +378,11 @@ func testOddContent(t *testing.T, open Opener) {
 	evs[2].HostID = "odd-host"
 	evs[3].Message = strings.Repeat("长", event.MaxFieldLen/3)
 	evs[3].HostID = "odd-host"
+	// JSON escapes PostgreSQL cannot convert to text, in raw (kept verbatim
+	// by encoding/json) and in a field: they must neither fail the insert nor
+	// break JSON queries on these rows.
+	evs[3].Raw = json.RawMessage(`{"nul":"a\u0000b","lone":"\ud800","pair":"\ud83d\ude00"}`)
+	evs[3].Fields = map[string]any{"odd": "x\x00y"}
 	n, err := s.AppendEvents(ctx, evs)
 	mustNil(t, "append", err)
 	if n != 4 {
@@ -393,12 +399,21 @@ func testOddContent(t *testing.T, open Opener) {
 	for _, e := range got {
 		byID[e.ID] = e
 	}
-	for _, e := range evs {
+	// NUL characters and unpaired surrogates are stored as U+FFFD.
+	want := make([]event.Event, len(evs))
+	copy(want, evs)
+	want[0].Message = strings.ReplaceAll(want[0].Message, "\x00", "\uFFFD")
+	want[3].Raw = json.RawMessage(`{"nul":"a\ufffdb","lone":"\ufffd","pair":"\ud83d\ude00"}`)
+	want[3].Fields = map[string]any{"odd": "x\uFFFDy"}
+	for _, e := range want {
 		if g, w := jsonOf(byID[e.ID]), jsonOf(roundTrip(e)); g != w {
-			t.Errorf("event %s changed:\n got %.200s\nwant %.200s", e.ID, g, w)
+			t.Errorf("event %s changed:\n got %.300s\nwant %.300s", e.ID, g, w)
 		}
 	}
 	countIs(t, s, store.EventQuery{Text: "bad utf8"}, 1)
+	countIs(t, s, store.EventQuery{Fields: map[string]string{"host.id": "odd-host"}}, 4)
+	countIs(t, s, store.EventQuery{Fields: map[string]string{"message": byID[evs[0].ID].Message}}, 1)
+	countIs(t, s, store.EventQuery{Fields: map[string]string{"odd": "x\uFFFDy"}}, 1)
 	countIs(t, s, store.EventQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}, 2)
 }
 

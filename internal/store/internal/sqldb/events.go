@@ -49,6 +49,7 @@ func EventRows(events []event.Event) ([]EventRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode event %q: %w", e.ID, err)
 		}
+		doc = cleanDoc(doc)
 		r := EventRow{
 			ID: Text(e.ID), TS: NS(e.Timestamp), Kind: Text(e.Kind), Severity: e.Severity,
 			HostID: Text(e.HostID), Organization: Text(e.Organization), Unit: Text(e.Unit),
@@ -163,9 +164,22 @@ func (s *Store) where(q store.EventQuery, args *[]any) string {
 // docNeedle returns text that the stored document must contain when some
 // field in it matches value: value as encoding/json writes it inside a
 // string. A matching string is that text in quotes; a matching number or
-// boolean is value itself, which has nothing to escape.
+// boolean is value itself, which has nothing to escape. U+FFFD is the
+// exception: the document holds it either as itself or as the escape
+// \ufffd (written for invalid UTF-8 and NUL), so the needle is the longest
+// run of the value without it (escaping is per character, so a run's
+// encoding is a substring of the whole's).
 func docNeedle(value string) string {
-	b, err := json.Marshal(value)
+	longest := ""
+	for _, part := range strings.Split(value, "\uFFFD") {
+		if len(part) > len(longest) {
+			longest = part
+		}
+	}
+	if longest == "" {
+		return ""
+	}
+	b, err := json.Marshal(longest)
 	if err != nil || len(b) < 2 {
 		return ""
 	}

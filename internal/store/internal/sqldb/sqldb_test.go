@@ -119,11 +119,15 @@ func TestText(t *testing.T) {
 }
 
 func TestDocNeedleIsInTheDocument(t *testing.T) {
-	for _, v := range []string{"plain", `C:\Windows\cmd.exe`, `say "hi"`, "<script>&", "中文", "tab\there", "102", "true"} {
+	for _, v := range []string{"plain", `C:\Windows\cmd.exe`, `say "hi"`, "<script>&", "中文", "tab\there", "102", "true",
+		"nul\x00byte", "bad\xff\xfeutf8", "real \uFFFD replacement", "\x00"} {
 		e := event.Event{Message: v, Fields: map[string]any{"x": v}}
 		doc, _ := json.Marshal(e)
-		if n := docNeedle(v); !strings.Contains(string(doc), n) {
-			t.Errorf("needle %q of %q not in %s", n, v, doc)
+		doc = cleanDoc(doc)
+		var back event.Event
+		json.Unmarshal(doc, &back) // what a query for the stored value would send
+		if n := docNeedle(back.Message); !strings.Contains(string(doc), n) {
+			t.Errorf("needle %q of %q not in %s", n, back.Message, doc)
 		}
 	}
 }
@@ -155,4 +159,84 @@ func FuzzDecodeCursor(f *testing.F) {
 			t.Fatalf("accepted cursor %q re-encodes as %q", s, encodeCursor(ts, seq))
 		}
 	})
+}
+
+func TestCleanDoc(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"m":"plain"}`, `{"m":"plain"}`},
+		{`{"m":"a\u0000b"}`, `{"m":"a\ufffdb"}`},
+		{`{"m":"\\u0000"}`, `{"m":"\\u0000"}`}, // an escaped backslash, then text
+		{`{"m":"\\\u0000"}`, `{"m":"\\\ufffd"}`},
+		{`{"m":"\u003c\u2028"}`, `{"m":"\u003c\u2028"}`},
+		{`{"r":"\ud83d\ude00"}`, `{"r":"\ud83d\ude00"}`}, // a valid pair
+		{`{"r":"\ud800"}`, `{"r":"\ufffd"}`},
+		{`{"r":"\ud800\u0041"}`, `{"r":"\ufffd\u0041"}`},
+		{`{"r":"\udc00x"}`, `{"r":"\ufffdx"}`},
+		{`{"r":"\uD800\uDC00"}`, `{"r":"\uD800\uDC00"}`},
+		{`{"r":"\u00"}`, `{"r":"\u00"}`}, // not valid JSON; left alone
+	}
+	for _, tc := range tests {
+		if got := string(cleanDoc([]byte(tc.in))); got != tc.want {
+			t.Errorf("cleanDoc(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzCleanDoc(f *testing.F) {
+	f.Add(`a\u0000b`)
+	f.Add(`\ud800`)
+	f.Add(`\\u0000\ud83d\ude00\udc00`)
+	f.Fuzz(func(t *testing.T, s string) {
+		raw := []byte(`{"x":"` + s + `"}`)
+		if !json.Valid(raw) {
+			return
+		}
+		b, err := json.Marshal(event.Event{Message: s, Raw: raw})
+		if err != nil {
+			return
+		}
+		out := cleanDoc(b)
+		var e event.Event
+		if err := json.Unmarshal(out, &e); err != nil {
+			t.Fatalf("cleaned document no longer decodes: %v\n%s", err, out)
+		}
+		if bad := badEscape(out); bad != "" {
+			t.Fatalf("%s left in %s", bad, out)
+		}
+	})
+}
+
+// badEscape finds an escape PostgreSQL cannot convert to text.
+func badEscape(b []byte) string {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		if !ok {
+			continue
+		}
+		switch {
+		case r == 0:
+			return string(b[i : i+6])
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return string(b[i : i+6])
+		case r >= 0xD800 && r <= 0xDBFF:
+			lo, ok := rune(0), false
+			if i+12 <= len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+				lo, ok = hex4(b, i+8)
+			}
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return string(b[i : i+6])
+			}
+			i += 11
+			continue
+		}
+		i += 5
+	}
+	return ""
 }
