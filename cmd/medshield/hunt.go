@@ -34,6 +34,8 @@ standard error with --format csv or jsonl. A progress line is shown on
 standard error when it is a terminal.
 
 Times for --from and --to: 2006-01-02, 2006-01-02T15:04:05 (UTC) or RFC 3339.
+Exit status: 0 when the hunt ran (with or without alerts), 1 on errors
+(unreadable rules or paths, interrupted), 2 on usage errors.
 
 Example:
   medshield hunt --sigma rules/windows --level high --format jsonl logs/`)
