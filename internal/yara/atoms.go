@@ -90,3 +90,115 @@ func expandAtoms(nodes []*re.Node, off int) []atom {
 	}
 	return out
 }
+
+// maxPrefixAtoms bounds how many atoms one split point may expand to.
+const maxPrefixAtoms = 64
+
+// prefixAtoms returns byte strings of up to maxAtomLen bytes such that
+// every match of seq starts with one of them, looking through
+// alternatives, optional parts and repeats (YARA extracts atoms from
+// alternatives the same way). ok is false when no useful set exists.
+func prefixAtoms(seq []*re.Node) (atoms [][]byte, ok bool) {
+	seen := map[string]bool{}
+	budget := 4096
+	var expand func(seq []*re.Node, cur []byte) bool
+	expand = func(seq []*re.Node, cur []byte) bool {
+		budget--
+		if budget < 0 || len(seen) > maxPrefixAtoms {
+			return false
+		}
+		if len(cur) == maxAtomLen || len(seq) == 0 {
+			if len(cur) == 0 {
+				return false
+			}
+			seen[string(cur)] = true
+			return true
+		}
+		n := seq[0]
+		switch n.Op {
+		case re.OpClass:
+			if n.Class.Count() > 16 {
+				if len(cur) == 0 {
+					return false
+				}
+				seen[string(cur)] = true
+				return true
+			}
+			for _, b := range n.Class.Bytes() {
+				if !expand(seq[1:], append(append([]byte(nil), cur...), b)) {
+					return false
+				}
+			}
+			return true
+		case re.OpConcat:
+			return expand(append(append([]*re.Node(nil), n.Subs...), seq[1:]...), cur)
+		case re.OpAlt:
+			for _, br := range n.Subs {
+				if !expand(append(append([]*re.Node(nil), br.Seq()...), seq[1:]...), cur) {
+					return false
+				}
+			}
+			return true
+		case re.OpRepeat:
+			sub := n.Subs[0]
+			if n.Min >= 1 {
+				rest := *n
+				rest.Min--
+				if rest.Max > 0 {
+					rest.Max--
+				}
+				next := []*re.Node{sub}
+				if rest.Max != 0 {
+					next = append(next, &rest)
+				}
+				return expand(append(next, seq[1:]...), cur)
+			}
+			if n.Max == 0 {
+				return expand(seq[1:], cur)
+			}
+			// Optional: either one iteration or none.
+			rest := *n
+			if rest.Max > 0 {
+				rest.Max--
+			}
+			next := []*re.Node{sub}
+			if rest.Max != 0 {
+				next = append(next, &rest)
+			}
+			return expand(append(next, seq[1:]...), cur) && expand(seq[1:], cur)
+		case re.OpEmpty, re.OpWordB, re.OpNotWordB, re.OpBegin, re.OpEnd:
+			return expand(seq[1:], cur)
+		}
+		return false
+	}
+	if !expand(seq, nil) || len(seen) == 0 || len(seen) > maxPrefixAtoms {
+		return nil, false
+	}
+	for k := range seen {
+		atoms = append(atoms, []byte(k))
+	}
+	return atoms, true
+}
+
+// atomSetQuality scores a set of atoms: the weakest atom counts, and many
+// alternatives cost a little.
+func atomSetQuality(atoms [][]byte) int {
+	q := 1 << 30
+	for _, a := range atoms {
+		s := 0
+		same := true
+		for i, b := range a {
+			var c re.Class
+			c.Add(b)
+			s += byteQuality(&c)
+			if i > 0 && b != a[0] {
+				same = false
+			}
+		}
+		if same && len(a) > 1 {
+			s /= 2
+		}
+		q = min(q, s)
+	}
+	return q - 3*bits.Len(uint(len(atoms)-1))
+}

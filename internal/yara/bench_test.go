@@ -11,7 +11,7 @@ import (
 
 // benchRules compiles the rule files of one corpus set (each in its own
 // namespace).
-func benchRules(b *testing.B, set string) *Rules {
+func benchRules(b testing.TB, set string) *Rules {
 	root := corpus.Dir(b, "yara")
 	dir := filepath.Join(root, "rules", set)
 	comp, err := NewCompiler(Options{Modules: testModules()})
@@ -59,7 +59,11 @@ func BenchmarkScanRandom1MSignatureBase(b *testing.B) {
 // BenchmarkScanCorpusSignatureBase scans the whole deterministic corpus
 // once per iteration with signature-base.
 func BenchmarkScanCorpusSignatureBase(b *testing.B) {
-	rs := benchRules(b, "signature-base")
+	benchCorpus(b, "signature-base")
+}
+
+func benchCorpus(b *testing.B, set string) {
+	rs := benchRules(b, set)
 	targets := os.Getenv("MEDSHIELD_YARA_TARGETS")
 	if targets == "" {
 		b.Skip("set MEDSHIELD_YARA_TARGETS to a make_corpus.sh output directory")
@@ -82,3 +86,6 @@ func BenchmarkScanCorpusSignatureBase(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanCorpusYaraRules scans the corpus with Yara-Rules.
+func BenchmarkScanCorpusYaraRules(b *testing.B) { benchCorpus(b, "yara-rules") }

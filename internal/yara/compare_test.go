@@ -82,7 +82,7 @@ func TestCompareSpeedWithYara(t *testing.T) {
 		mCompile := time.Since(start)
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
-		rulesMB := float64(m1.HeapAlloc-m0.HeapAlloc) / 1e6
+		rulesMB := (float64(m1.HeapAlloc) - float64(m0.HeapAlloc)) / 1e6
 		for _, threads := range []int{1, 2} {
 			cmd := exec.Command(yaraBin, "-C", "-r", "-w", "-p", fmt.Sprint(threads), compiled, targets)
 			cmd.Stdout, cmd.Stderr = nil, nil

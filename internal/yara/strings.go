@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/medshield/medshield/internal/yara/re"
 	"github.com/medshield/medshield/internal/yara/syntax"
@@ -277,7 +278,30 @@ func (s *String) addPattern(n *re.Node, wide, lazy bool) {
 		}
 	}
 	v.kind = vRegex
-	start, k, _ := bestAtom(seq)
+	// Choose the split point whose prefix atoms are best; atoms found by
+	// looking through alternatives and repeats beat a plain window of
+	// byte classes when they score higher.
+	bestJ, bestQ := -1, -1<<30
+	var bestAtoms [][]byte
+	for j := range seq {
+		if as, ok := prefixAtoms(seq[j:]); ok {
+			if q := atomSetQuality(as); q > bestQ {
+				bestJ, bestQ, bestAtoms = j, q, as
+			}
+		}
+	}
+	start, k, q := bestAtom(seq)
+	if bestJ >= 0 && (k == 0 || bestQ > q-3*bits.Len(uint(len(expandAtoms(seq[start:start+k], 0))-1))) {
+		v.m = re.Matcher{Fwd: re.Concat(seq[bestJ:]...), Lazy: lazy}
+		if bestJ > 0 {
+			v.m.Bwd = re.Concat(seq[:bestJ]...).Reverse()
+		}
+		for _, a := range bestAtoms {
+			v.atoms = append(v.atoms, atom{b: a})
+		}
+		s.variants = append(s.variants, v)
+		return
+	}
 	if k == 0 {
 		// No byte class at the top level: use the possible first bytes as
 		// one-byte atoms, or scan every offset when any byte can start it.
