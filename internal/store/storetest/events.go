@@ -289,6 +289,11 @@ func testFilters(t *testing.T, open Opener) {
 		{"field-object", store.EventQuery{Fields: map[string]string{"process": "proc"}}},
 		{"field-injection-value", store.EventQuery{Fields: map[string]string{"message": "x' OR '1'='1"}}},
 		{"field-injection-name", store.EventQuery{Fields: map[string]string{`a"b') OR 1=1 --`: "x"}}},
+		{"field-nul-value", store.EventQuery{Fields: map[string]string{"message": "ok\x00"}}},
+		{"field-bad-utf8-value", store.EventQuery{Fields: map[string]string{"message": "ok\xff"}}},
+		{"field-bad-utf8-name", store.EventQuery{Fields: map[string]string{"mess\xffage": "ok"}}},
+		{"text-nul", store.EventQuery{Text: "o\x00k"}},
+		{"host-bad-utf8", store.EventQuery{HostID: "host-a\xff"}},
 		{"combined", store.EventQuery{From: at(60), To: at(540), Organization: "general-hospital",
 			Kind: event.KindEvent, MinSeverity: 20, Text: "o", Fields: map[string]string{"labels.team.name": "soc"}}},
 	}

@@ -137,7 +137,9 @@ func (s *Store) where(q store.EventQuery, args *[]any) string {
 	sort.Strings(names)
 	for _, name := range names {
 		paths := FieldPaths(name)
-		if len(paths) == 0 {
+		// Stored names and values are valid UTF-8 without NUL; PostgreSQL
+		// would reject such a parameter outright.
+		if len(paths) == 0 || Text(name) != name || Text(q.Fields[name]) != q.Fields[name] {
 			conds = append(conds, "1 = 0")
 			continue
 		}
