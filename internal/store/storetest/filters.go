@@ -149,4 +149,3 @@ func valueMatches(v any, want string) bool {
 	}
 	return false
 }
-
