@@ -1,0 +1,208 @@
+package scansched
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Service runs scheduled, on-access and on-demand scans with one Scanner,
+// one cache, one rate limiter and one budget of worker slots.
+type Service struct {
+	cfg   Config
+	sc    Scanner
+	cb    Callbacks
+	log   *slog.Logger
+	cache *Cache
+	lim   *Limiter
+	slots chan struct{} // one token per concurrent file scan
+
+	cbMu     sync.Mutex // callbacks are called one at a time
+	onAccess statsCounter
+	prioOnce sync.Once
+}
+
+// New validates cfg, opens the cache and returns a Service. Nothing runs
+// until Run or ScanPaths is called.
+func New(cfg Config, sc Scanner, cb Callbacks, log *slog.Logger) (*Service, error) {
+	if sc == nil {
+		return nil, errors.New("scansched: nil scanner")
+	}
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cache, err := OpenCache(cfg.CachePath, cfg.CacheEntries, sc.RulesVersion())
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, sc: sc, cb: cb, log: log.With("component", "scansched"), cache: cache,
+		lim: NewLimiter(cfg.BytesPerSecond, 0), slots: make(chan struct{}, cfg.Workers)}
+	return s, nil
+}
+
+// Cache returns the service's cache (for tests and status pages).
+func (s *Service) Cache() *Cache { return s.cache }
+
+// OnAccessStats returns on-access counters since the service started.
+func (s *Service) OnAccessStats() Stats { return s.onAccess.snapshot() }
+
+// lockLowPriority pins the calling goroutine to its OS thread for good and
+// lowers that thread's priority. The goroutine must exit without unlocking,
+// so the Go runtime destroys the thread rather than reuse it.
+func (s *Service) lockLowPriority() {
+	runtime.LockOSThread()
+	nice := s.cfg.Nice
+	if err := lowerThreadPriority(max(nice, 0), !s.cfg.NormalIO); err != nil {
+		s.prioOnce.Do(func() { s.log.Warn("cannot lower scan priority", "err", err) })
+	}
+}
+
+// outcome of scanning one file.
+type outcome int
+
+const (
+	outScanned outcome = iota
+	outCached
+	outTooLarge
+	outSkipped // not a regular file, or vanished
+	outError
+)
+
+// worker holds one scanning goroutine's reusable buffer.
+type worker struct {
+	buf bytes.Buffer
+}
+
+// scanFile scans one file and reports a Finding when something matched or
+// failed. It takes a worker slot for its duration.
+func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Source, scanID string, maxSize int64, st *statsCounter) outcome {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return outSkipped
+	}
+	defer func() { <-s.slots }()
+
+	f, err := openForScan(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return outSkipped
+		}
+		s.report(Finding{Source: src, ScanID: scanID, Path: path, Err: err, Time: time.Now()})
+		st.add(&st.Errors, 1)
+		return outError
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return outSkipped
+	}
+	if fi.Size() > maxSize {
+		st.add(&st.TooLarge, 1)
+		return outTooLarge
+	}
+	id, hasID := identityOf(fi)
+	if hasID && s.cache.cleanID(id) {
+		st.add(&st.Cached, 1)
+		return outCached
+	}
+	h := sha256.New()
+	w.buf.Reset()
+	if w.buf.Cap() > 4*DefaultMaxFileSize { // don't pin a huge buffer forever
+		w.buf = bytes.Buffer{}
+	}
+	w.buf.Grow(int(fi.Size()) + 1)
+	lr := &limitedReader{ctx: ctx, r: io.LimitReader(f, maxSize+1), l: s.lim}
+	n, err := w.buf.ReadFrom(io.TeeReader(lr, h))
+	st.add(&st.Bytes, n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return outSkipped
+		}
+		s.report(Finding{Source: src, ScanID: scanID, Path: path, Size: fi.Size(), Err: fmt.Errorf("read %s: %w", path, err), Time: time.Now()})
+		st.add(&st.Errors, 1)
+		return outError
+	}
+	if n > maxSize {
+		st.add(&st.TooLarge, 1)
+		return outTooLarge
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	// Only remember the identity if the file did not change while read.
+	var idp *fileID
+	if fi2, err := f.Stat(); err == nil && hasID {
+		if id2, ok := identityOf(fi2); ok && id2 == id {
+			idp = &id
+		}
+	}
+	if s.cache.cleanHash(sum) {
+		if idp != nil {
+			s.cache.putClean(idp, sum)
+		}
+		st.add(&st.Cached, 1)
+		return outCached
+	}
+	st.add(&st.Scanned, 1)
+	dets, err := s.sc.Scan(ctx, path, w.buf.Bytes())
+	hexSum := hex.EncodeToString(sum[:])
+	switch {
+	case err != nil:
+		if ctx.Err() != nil {
+			return outSkipped
+		}
+		s.report(Finding{Source: src, ScanID: scanID, Path: path, Size: n, SHA256: hexSum, Err: fmt.Errorf("scan %s: %w", path, err), Time: time.Now()})
+		st.add(&st.Errors, 1)
+		return outError
+	case len(dets) == 0:
+		s.cache.putClean(idp, sum)
+	default:
+		st.add(&st.Detected, 1)
+		s.report(Finding{Source: src, ScanID: scanID, Path: path, Size: n, SHA256: hexSum, Detections: dets, Time: time.Now()})
+	}
+	return outScanned
+}
+
+func (s *Service) report(f Finding) {
+	if s.cb.Finding == nil {
+		return
+	}
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	s.cb.Finding(f)
+}
+
+// statsCounter is Stats updated atomically.
+type statsCounter struct{ Stats }
+
+func (c *statsCounter) add(field *int64, n int64) { atomic.AddInt64(field, n) }
+
+func (c *statsCounter) snapshot() Stats {
+	return Stats{
+		Files: atomic.LoadInt64(&c.Files), Scanned: atomic.LoadInt64(&c.Scanned),
+		Cached: atomic.LoadInt64(&c.Cached), Bytes: atomic.LoadInt64(&c.Bytes),
+		Detected: atomic.LoadInt64(&c.Detected), Errors: atomic.LoadInt64(&c.Errors),
+		TooLarge: atomic.LoadInt64(&c.TooLarge), Excluded: atomic.LoadInt64(&c.Excluded),
+		Dropped: atomic.LoadInt64(&c.Dropped), WalkErrors: atomic.LoadInt64(&c.WalkErrors),
+	}
+}
+
+func newScanID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
