@@ -41,7 +41,8 @@ func runVuln(ctx context.Context, e *env, args []string) error {
 
 const vulnScanDescription = `
 Collects the installed packages (dpkg status with source packages, the rpm
-sqlite database, the apk database, Go binaries' build info; on Windows the
+sqlite database, the apk database, Go binaries' build info, npm and Python
+lockfiles given with --lockfile; on Windows the
 installed programs, hotfixes and build from the registry) and the OS
 identity, then matches source packages against OSV records of the host's own
 release (Debian:12, Ubuntu:22.04:LTS, Alpine:v3.19, ...). Each finding names
@@ -50,8 +51,8 @@ advisory and CVE id. Windows hosts also get the offline patch checks
 (MS17-010, BlueKeep, Zerologon, PrintNightmare, SMBGhost) and SMBv1 state.
 
 Without inventory flags this host is inventoried. With --dpkg-status,
---rpm-db, --apk-db, --os-release, --registry or --hotfixes only the given
-files are read (inventories recorded on another host).
+--rpm-db, --apk-db, --os-release, --registry, --hotfixes or --lockfile only
+the given files are read (inventories recorded on another host).
 
 OSV data: --osv (repeatable: all.zip files or directories) or the data
 directory's imported exports (see 'medshield vuln db import').
@@ -69,8 +70,9 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 	hotfixes := fs.String("hotfixes", "", "recorded hotfix list (Get-HotFix CSV, wmic qfe, systeminfo or one KB per line)")
 	srvSys := fs.String("srv-sys-version", "", "version of %SystemRoot%\\System32\\drivers\\srv.sys (MS17-010 evidence)")
 	dc := fs.Bool("domain-controller", false, "the Windows host is a domain controller (Zerologon)")
-	var osvPaths, goPaths stringList
+	var osvPaths, goPaths, lockfiles stringList
 	fs.Var(&osvPaths, "osv", "OSV all.zip file or directory of records (repeatable)")
+	fs.Var(&lockfiles, "lockfile", "package-lock.json, requirements*.txt or poetry.lock to include (repeatable)")
 	fs.Var(&goPaths, "go-path", "directory to search for Go binaries (repeatable)")
 	data := fs.String("data", defaultDataDir, "data directory with imported OSV exports (used when --osv is not given)")
 	format := fs.String("format", "table", "output format: table or jsonl")
@@ -81,8 +83,8 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "vuln scan: unknown format %q (table or jsonl)\n", *format)
 		return errUsage
 	}
-	opts := inventory.Options{Root: *root, DpkgStatus: *dpkg, RPMDB: *rpmdb, APKDB: *apk, OSRelease: *osRelease, GoPaths: goPaths}
-	opts.OnlyExplicit = *dpkg != "" || *rpmdb != "" || *apk != "" || *osRelease != "" || *regFile != "" || *hotfixes != ""
+	opts := inventory.Options{Root: *root, DpkgStatus: *dpkg, RPMDB: *rpmdb, APKDB: *apk, OSRelease: *osRelease, GoPaths: goPaths, Lockfiles: lockfiles}
+	opts.OnlyExplicit = *dpkg != "" || *rpmdb != "" || *apk != "" || *osRelease != "" || *regFile != "" || *hotfixes != "" || len(lockfiles) > 0
 	if opts.OnlyExplicit || *root != "" {
 		opts.NoLive = true
 	}

@@ -130,6 +130,10 @@ func TestGenuineRecords(t *testing.T) {
 			[]string{"CVE-2014-3616|1.2.1-2.2+wheezy3|CVE-2014-3616,DSA-3029-1"}},
 		{"bare Debian never matches Debian:7", []inventory.Package{pkg("Debian", "nginx", "1.2.1-2.2+wheezy2", "nginx", "1.2.1-2.2+wheezy2")}, nil},
 		{"binary name is not the source name", []inventory.Package{pkg("Debian:7", "nginx", "1.2.1-2.2+wheezy2", "nginx-src", "1.2.1-2.2+wheezy2")}, nil},
+		{"pypi requests from requirements.txt (PEP 440 order, ECOSYSTEM range)", []inventory.Package{{Name: "requests", Version: "2.25.1", Ecosystem: "PyPI", Manager: inventory.Pip}},
+			[]string{"CVE-2023-32681|2.31.0|CVE-2023-32681,GHSA-j8r2-6x86-q33q,PYSEC-2023-74"}},
+		{"pypi requests fixed", []inventory.Package{{Name: "requests", Version: "2.31.0", Ecosystem: "PyPI", Manager: inventory.Pip}}, nil},
+		{"pypi requests 2.3.0rc1 is before introduced 2.3.0", []inventory.Package{{Name: "requests", Version: "2.3.0rc1", Ecosystem: "PyPI", Manager: inventory.Pip}}, nil},
 		{"go stdlib", []inventory.Package{{Name: "stdlib", Version: "1.22.4", Ecosystem: "Go", Manager: inventory.GoBin}},
 			[]string{"CVE-2024-24791|1.22.5|CVE-2024-24791,GO-2024-2963"}},
 	}
@@ -234,5 +238,23 @@ func TestBatchEqualsMatch(t *testing.T) {
 				t.Errorf("host %d finding %d:\n%s\n%s", i, j, got[j].Explanation, want[j].Explanation)
 			}
 		}
+	}
+}
+
+// TestPyPIVersionsList matches a record that lists affected versions only,
+// with a package name differing in case (PEP 503 normalisation).
+func TestPyPIVersionsList(t *testing.T) {
+	p := filepath.Join(corpus.Dir(t, "vuln/osv"), "genuine", "osv-schema-testdata", "GHSA-9v2f-6vcg-3hgv.json")
+	db := osv.NewDB()
+	if err := db.Load(context.Background(), p); err != nil || db.Len() != 1 {
+		t.Fatalf("load: %v %d", err, db.Len())
+	}
+	m := NewMatcher(db)
+	fs := m.Match(inventory.Inventory{Packages: []inventory.Package{{Name: "gradio", Version: "4.36.1", Ecosystem: "PyPI", Manager: inventory.Pip}}})
+	if len(fs) != 1 || fs[0].Key != "CVE-2024-39236" || fs[0].Severity != "CRITICAL" || fs[0].Score != 9.8 || !strings.Contains(fs[0].Ranges[0], "listed in versions") {
+		t.Errorf("got %+v", fs)
+	}
+	if fs := m.Match(inventory.Inventory{Packages: []inventory.Package{{Name: "gradio", Version: "4.37.0", Ecosystem: "PyPI"}}}); len(fs) != 0 {
+		t.Errorf("4.37.0 matched: %+v", fs)
 	}
 }

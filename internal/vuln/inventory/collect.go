@@ -17,6 +17,8 @@ type Options struct {
 	RPMDB      string // default var/lib/rpm (rpmdb.sqlite), then usr/lib/sysimage/rpm
 	APKDB      string // default lib/apk/db/installed
 	GoPaths    []string
+	// Lockfiles are language lockfiles to read (see ReadLockfile).
+	Lockfiles []string
 	// Registry overrides the live registry (Windows) with a recorded one.
 	Registry Registry
 	// NoLive disables reading the live registry on Windows.
@@ -122,6 +124,13 @@ func Collect(ctx context.Context, o Options) (Inventory, error) {
 		pk, w := ScanGoBinaries(ctx, o.GoPaths)
 		inv.Packages = append(inv.Packages, pk...)
 		inv.Warnings = append(inv.Warnings, w...)
+	}
+	for _, l := range o.Lockfiles {
+		pk, err := ReadLockfile(l)
+		if err != nil {
+			return inv, err
+		}
+		inv.Packages = append(inv.Packages, pk...)
 	}
 	inv.SetEcosystem()
 	return inv, ctx.Err()

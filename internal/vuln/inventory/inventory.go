@@ -11,6 +11,9 @@ const (
 	APK     Manager = "apk"
 	Windows Manager = "windows"
 	GoBin   Manager = "go"
+	NPM     Manager = "npm"
+	Pip     Manager = "pip"
+	Poetry  Manager = "poetry"
 )
 
 // Package is one installed package. For distribution packages SourceName

@@ -363,3 +363,40 @@ func TestGoBinary(t *testing.T) {
 		t.Error("text file read as Go binary")
 	}
 }
+
+func TestLockfiles(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"testdata/lock/package-lock.json", []string{"npm @babel/core 7.12.3", "npm express 4.17.1", "npm lodash 4.17.20", "npm qs 6.7.0"}},
+		{"testdata/lock/requirements.txt", []string{"PyPI Django 3.2.12", "PyPI requests 2.25.1", "PyPI Pillow 8.1.0"}},
+		{"testdata/lock/poetry.lock", []string{"PyPI jinja2 2.11.2", "PyPI markupsafe 1.1.1"}},
+	}
+	for _, tt := range tests {
+		pkgs, err := ReadLockfile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range pkgs {
+			got = append(got, p.Ecosystem+" "+p.Name+" "+p.Version)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.file, got, tt.want)
+		}
+	}
+	if _, err := ReadLockfile("testdata/apk-installed"); err == nil {
+		t.Error("unknown lockfile type accepted")
+	}
+	v1 := `{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"2.0.0"}}}}}`
+	pkgs, err := ParseNPMLock(strings.NewReader(v1))
+	if err != nil || len(pkgs) != 2 || pkgs[1].Name != "b" {
+		t.Errorf("v1 lock: %+v %v", pkgs, err)
+	}
+}
+
+func FuzzParseNPMLock(f *testing.F) {
+	seed(f, "testdata/lock/package-lock.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseNPMLock(bytes.NewReader(b)) })
+}

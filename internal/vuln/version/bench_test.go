@@ -59,7 +59,7 @@ func FuzzCompare(f *testing.F) {
 	f.Add("1.2.3_rc1-r2", "1.2.3a_p1")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		for name, cmp := range map[string]func(string, string) int{
-			"deb": CompareDeb, "rpm": CompareRPM, "semver": CompareSemVer, "apk": CompareAPK,
+			"deb": CompareDeb, "rpm": CompareRPM, "semver": CompareSemVer, "apk": CompareAPK, "pep440": ComparePEP440,
 		} {
 			if c := cmp(a, a); c != 0 {
 				t.Errorf("%s: cmp(%q, itself) = %d", name, a, c)

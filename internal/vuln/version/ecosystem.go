@@ -11,10 +11,11 @@ const (
 	SchemeRPM
 	SchemeAPK
 	SchemeSemVer
+	SchemePEP440
 )
 
 func (s Scheme) String() string {
-	return [...]string{"unknown", "deb", "rpm", "apk", "semver"}[s]
+	return [...]string{"unknown", "deb", "rpm", "apk", "semver", "pep440"}[s]
 }
 
 // ForEcosystem returns the scheme an OSV ecosystem uses for ECOSYSTEM
@@ -30,6 +31,8 @@ func ForEcosystem(eco string) Scheme {
 		return SchemeAPK
 	case "Go", "npm", "crates.io", "Hex", "Pub", "SwiftURL", "Bitnami":
 		return SchemeSemVer
+	case "PyPI":
+		return SchemePEP440
 	}
 	return SchemeUnknown
 }
@@ -47,6 +50,8 @@ func Compare(s Scheme, a, b string) int {
 		return CompareAPK(a, b)
 	case SchemeSemVer:
 		return CompareSemVer(a, b)
+	case SchemePEP440:
+		return ComparePEP440(a, b)
 	}
 	if _, err := ParseSemVer(a); err == nil {
 		if _, err := ParseSemVer(b); err == nil {

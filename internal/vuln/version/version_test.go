@@ -133,11 +133,42 @@ func TestForEcosystem(t *testing.T) {
 	tests := map[string]Scheme{
 		"Debian:12": SchemeDeb, "Ubuntu:22.04:LTS": SchemeDeb, "Alpine:v3.19": SchemeAPK,
 		"Red Hat": SchemeRPM, "Rocky Linux:9": SchemeRPM, "AlmaLinux:8": SchemeRPM,
-		"openEuler:22.03-LTS-SP1": SchemeRPM, "Go": SchemeSemVer, "npm": SchemeSemVer, "PyPI": SchemeUnknown,
+		"openEuler:22.03-LTS-SP1": SchemeRPM, "Go": SchemeSemVer, "npm": SchemeSemVer, "PyPI": SchemePEP440, "Maven": SchemeUnknown,
 	}
 	for eco, want := range tests {
 		if got := ForEcosystem(eco); got != want {
 			t.Errorf("ForEcosystem(%q) = %v, want %v", eco, got, want)
 		}
+	}
+}
+
+// TestComparePEP440 uses the ordering example of PEP 440 ("Summary of
+// permitted suffixes and relative ordering"), each version lower than the
+// next, plus normalisation cases.
+func TestComparePEP440(t *testing.T) {
+	order := []string{
+		"1.dev0", "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12",
+		"1.0b1.dev456", "1.0b2", "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456", "1.0rc1",
+		"1.0", "1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34", "1.0.post456", "1.0.15", "1.1.dev1",
+	}
+	for i := 0; i < len(order); i++ {
+		for j := 0; j < len(order); j++ {
+			want := sign(i - j)
+			if got := ComparePEP440(order[i], order[j]); got != want {
+				t.Errorf("ComparePEP440(%q, %q) = %d, want %d", order[i], order[j], got, want)
+			}
+		}
+	}
+	equal := [][2]string{{"1.0", "1.0.0"}, {"1.0alpha1", "1.0a1"}, {"1.0-1", "1.0.post1"}, {"1.0c1", "1.0rc1"}, {"v1.0", "1.0"}, {"1.0.dev", "1.0.dev0"}, {"0!1.0", "1.0"}}
+	for _, p := range equal {
+		if ComparePEP440(p[0], p[1]) != 0 {
+			t.Errorf("%q != %q", p[0], p[1])
+		}
+	}
+	if ComparePEP440("1!0.1", "2.0") != 1 {
+		t.Error("epoch not honoured")
+	}
+	if _, err := ParsePEP440("1.0-beta-x"); err == nil {
+		t.Error("invalid version accepted")
 	}
 }
