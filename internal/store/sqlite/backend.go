@@ -153,9 +153,13 @@ func (b *backend) Close() error {
 			errs = append(errs, st.Close())
 		}
 	}
-	// Checkpoint so the WAL does not linger after a clean shutdown.
-	if _, err := b.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		errs = append(errs, err)
+	// Refresh the planner's statistics where they are stale (cheap; the
+	// SQLite documentation recommends it before closing), and checkpoint so
+	// the WAL does not linger after a clean shutdown.
+	for _, pragma := range []string{"PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+		if _, err := b.writer.Exec(pragma); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pragma, err))
+		}
 	}
 	errs = append(errs, b.reader.Close(), b.writer.Close())
 	return errors.Join(errs...)
