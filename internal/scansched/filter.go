@@ -95,21 +95,21 @@ var interestingExt = map[string]bool{
 // magics are file signatures of the same kinds, for files with no or a
 // misleading extension.
 var magics = [][]byte{
-	[]byte("MZ"),                   // PE
-	[]byte("\x7fELF"),              // ELF
-	[]byte("#!"),                   // script
-	[]byte("%PDF"),                 // PDF
-	[]byte("PK\x03\x04"),           // zip, OOXML, jar, apk
-	[]byte("\xd0\xcf\x11\xe0"),     // OLE2: legacy Office, msi
-	[]byte("{\\rtf"),               // RTF
-	[]byte("Rar!\x1a\x07"),         // RAR
-	[]byte("7z\xbc\xaf\x27\x1c"),   // 7-Zip
-	[]byte("\x1f\x8b"),             // gzip
-	[]byte("MSCF"),                 // cab
-	[]byte("\xfd7zXZ\x00"),         // xz
-	[]byte("BZh"),                  // bzip2
-	[]byte("\xca\xfe\xba\xbe"),     // Mach-O fat / Java class
-	[]byte("\xcf\xfa\xed\xfe"),     // Mach-O 64
+	[]byte("MZ"),                 // PE
+	[]byte("\x7fELF"),            // ELF
+	[]byte("#!"),                 // script
+	[]byte("%PDF"),               // PDF
+	[]byte("PK\x03\x04"),         // zip, OOXML, jar, apk
+	[]byte("\xd0\xcf\x11\xe0"),   // OLE2: legacy Office, msi
+	[]byte("{\\rtf"),             // RTF
+	[]byte("Rar!\x1a\x07"),       // RAR
+	[]byte("7z\xbc\xaf\x27\x1c"), // 7-Zip
+	[]byte("\x1f\x8b"),           // gzip
+	[]byte("MSCF"),               // cab
+	[]byte("\xfd7zXZ\x00"),       // xz
+	[]byte("BZh"),                // bzip2
+	[]byte("\xca\xfe\xba\xbe"),   // Mach-O fat / Java class
+	[]byte("\xcf\xfa\xed\xfe"),   // Mach-O 64
 }
 
 // magicLen is how many leading bytes Interesting needs.

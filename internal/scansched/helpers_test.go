@@ -102,3 +102,9 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 		}
 	}
 }
+
+func (f *fakeScanner) times(p string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.scanned[p]
+}

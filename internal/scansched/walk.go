@@ -145,4 +145,3 @@ func (w *walker) walk(p string, root bool) {
 		}
 	}
 }
-
