@@ -413,3 +413,23 @@ func TestJSONEventLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeJSONBoundsOneEvent: an object larger than MaxJSONEvent is an
+// error after the events before it were delivered.
+func TestDecodeJSONBoundsOneEvent(t *testing.T) {
+	big := `{"a":"` + strings.Repeat("x", MaxJSONEvent+10) + `"}`
+	n := 0
+	err := DecodeJSON(strings.NewReader(`{"EventID":"1"}`+"\n"+big+"\n"), func(Event) error { n++; return nil })
+	if n != 1 || err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("got %d events, err %v; want 1 and a size error", n, err)
+	}
+	// Many small events in total far more than the limit are fine.
+	var b strings.Builder
+	for b.Len() < 2*MaxJSONEvent {
+		b.WriteString(`{"EventID":"1","Pad":"` + strings.Repeat("y", 4000) + `"}` + "\n")
+	}
+	n = 0
+	if err := DecodeJSON(strings.NewReader(b.String()), func(Event) error { n++; return nil }); err != nil || n < 8000 {
+		t.Errorf("stream of small events: %d events, err %v", n, err)
+	}
+}

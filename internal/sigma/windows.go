@@ -160,14 +160,17 @@ func JSONEvent(doc map[string]any) Event {
 	return ECSEvent{flat: FlattenNested(doc)}
 }
 
-// MaxJSONEvent bounds one JSON event's size.
+// MaxJSONEvent bounds one JSON event's size: a larger object is an error,
+// so a hostile or broken file cannot make the decoder buffer without bound.
 const MaxJSONEvent = 16 << 20
 
 // DecodeJSON reads a stream of JSON objects (one per line, or concatenated
 // and pretty-printed as in the SigmaHQ regression samples) and calls fn for
 // each. Numbers keep their text.
 func DecodeJSON(r io.Reader, fn func(Event) error) error {
-	dec := json.NewDecoder(io.LimitReader(r, 1<<40))
+	br := &boundedReader{r: r}
+	dec := json.NewDecoder(br)
+	br.done = dec.InputOffset
 	dec.UseNumber()
 	for n := 0; ; n++ {
 		var doc map[string]any
@@ -182,6 +185,29 @@ func DecodeJSON(r io.Reader, fn func(Event) error) error {
 			return err
 		}
 	}
+}
+
+// boundedReader fails once more than MaxJSONEvent bytes were read past the
+// end of the last decoded value.
+type boundedReader struct {
+	r    io.Reader
+	n    int64
+	done func() int64
+}
+
+var errEventTooLarge = fmt.Errorf("event larger than %d bytes", MaxJSONEvent)
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	room := MaxJSONEvent - (b.n - b.done())
+	if room <= 0 {
+		return 0, errEventTooLarge
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	return n, err
 }
 
 // WindowsFields wraps the flat string map of an EVTX record (the form
