@@ -61,6 +61,8 @@ func (y *YARA) Scan(ctx context.Context, name string, data []byte) ([]Detection,
 		}
 		dets = append(dets, d)
 	}
-	sort.Slice(dets, func(i, j int) bool { return dets[i].Namespace+"\x00"+dets[i].Rule < dets[j].Namespace+"\x00"+dets[j].Rule })
+	sort.Slice(dets, func(i, j int) bool {
+		return dets[i].Namespace+"\x00"+dets[i].Rule < dets[j].Namespace+"\x00"+dets[j].Rule
+	})
 	return dets, nil
 }
