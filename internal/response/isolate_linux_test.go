@@ -102,10 +102,12 @@ func (n *testNet) listen(t *testing.T, ns, addr string) netip.AddrPort {
 	return netip.MustParseAddrPort(ln.Addr().String())
 }
 
-// dial connects from ns with a short timeout.
-func (n *testNet) dial(t *testing.T, ns string, ap netip.AddrPort) error {
+// dial connects from ns. Dropped packets show as a timeout, so the
+// timeout is short when blocking is expected and generous otherwise (the
+// machine may be loaded).
+func (n *testNet) dial(t *testing.T, ns string, ap netip.AddrPort, timeout time.Duration) error {
 	return inNS(t, ns, func() error {
-		c, err := net.DialTimeout("tcp", ap.String(), 700*time.Millisecond)
+		c, err := net.DialTimeout("tcp", ap.String(), timeout)
 		if err == nil {
 			c.Close()
 		}
@@ -135,7 +137,11 @@ func TestIsolateInNetworkNamespace(t *testing.T) {
 			reach := func(when string, want map[netip.AddrPort]bool) {
 				t.Helper()
 				for ap, ok := range want {
-					err := n.dial(t, n.host, ap)
+					timeout := 500 * time.Millisecond
+					if ok {
+						timeout = 5 * time.Second
+					}
+					err := n.dial(t, n.host, ap, timeout)
 					if ok && err != nil {
 						t.Errorf("%s: %s unreachable: %v", when, ap, err)
 					}
@@ -155,7 +161,7 @@ func TestIsolateInNetworkNamespace(t *testing.T) {
 			x := &Executor{
 				Firewall: NewLinuxFirewall(runIn(n.host), b.name),
 				Servers:  []netip.AddrPort{server},
-				Probe:    func(_ context.Context, ap netip.AddrPort) error { return n.dial(t, n.host, ap) },
+				Probe:    func(_ context.Context, ap netip.AddrPort) error { return n.dial(t, n.host, ap, 5*time.Second) },
 			}
 			ctx := context.Background()
 			res, err := x.Execute(ctx, "isolate", json.RawMessage(`{"allow_dns":true}`))
