@@ -106,7 +106,7 @@ func (s *Store) Quarantine(path string, reason Reason) (Record, error) {
 		return Record{}, fmt.Errorf("quarantine %s: file replaced while copying; left in place", abs)
 	}
 	f.Close() // Windows cannot remove an open file
-	if err := os.Remove(abs); err != nil {
+	if err := s.removeOriginal(abs); err != nil {
 		s.remove(id)
 		return Record{}, fmt.Errorf("quarantine %s: remove original (left in place): %w", abs, err)
 	}

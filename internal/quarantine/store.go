@@ -79,6 +79,8 @@ type Store struct {
 	opts Options
 	host string
 	mu   sync.Mutex
+	// removeOriginal is os.Remove; tests replace it to simulate failures.
+	removeOriginal func(string) error
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -109,7 +111,7 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: abs, key: key, opts: opts}
+	s := &Store{dir: abs, key: key, opts: opts, removeOriginal: os.Remove}
 	s.host, _ = os.Hostname()
 	if err := s.recover(); err != nil {
 		return nil, err

@@ -391,3 +391,25 @@ func TestListReportsBadRecordButKeepsOthers(t *testing.T) {
 		t.Errorf("List = %v, want the good record", list)
 	}
 }
+
+// TestFailedRemovalLeavesFileInPlace: when the original cannot be removed
+// (permissions, a running program on Windows), the store copy is dropped
+// and the file stays where it was: never in both, never in neither.
+func TestFailedRemovalLeavesFileInPlace(t *testing.T) {
+	s := openTest(t)
+	path := filepath.Join(t.TempDir(), "locked.exe")
+	writeFile(t, path, []byte("busy"), 0o755)
+	s.removeOriginal = func(string) error { return fs.ErrPermission }
+	if _, err := s.Quarantine(path, Reason{}); !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "left in place") {
+		t.Fatalf("err = %v, want a permission error saying the file was left in place", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "busy" {
+		t.Errorf("original: %q, %v", b, err)
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("store kept %d records", len(list))
+	}
+	if left, _ := os.ReadDir(filepath.Join(s.Dir(), itemsDir)); len(left) != 0 {
+		t.Errorf("store kept files: %v", left)
+	}
+}
