@@ -3,6 +3,7 @@ package sigma
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -288,5 +289,44 @@ correlation: {type: event_count, rules: [proc], group-by: [Image], timespan: 1m,
 	got := render(feed(rs, []tev{ev(0), ev(5)}))
 	if want := `w1[Image=C:\Windows\System32\whoami.exe]=2(0..5)`; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestLiveConcurrentProcessAndReload: Process from several goroutines while
+// the rule set is reloaded; every event is matched and the correlation
+// counts all of them.
+func TestLiveConcurrentProcessAndReload(t *testing.T) {
+	src := baseRules + "---\ntitle: many\nid: mx\nlevel: high\ncorrelation: {type: event_count, rules: [failed_login], group-by: [User], timespan: 1h, condition: {gte: 2}}\n"
+	rs := compileText(t, src)
+	l := NewLive(rs)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	standalone := 0
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				ms, _ := l.Process(MapEvent{"EventID": "4624", "User": "bob"}, t0.Add(time.Duration(i)*time.Second), nil)
+				mu.Lock()
+				standalone += len(ms)
+				mu.Unlock()
+				// failed logins feed the correlation only
+				if ms, _ := l.Process(MapEvent{"EventID": "4625", "User": "bob"}, t0.Add(time.Duration(i)*time.Second), nil); len(ms) != 0 {
+					t.Errorf("a correlation-only rule raised %v", ms)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if standalone != 400 {
+		t.Errorf("%d successful-login matches, want 400", standalone)
+	}
+	fired := l.Reload(compileText(t, src))
+	if len(fired) != 1 || fired[0].Value != 400 {
+		t.Errorf("reload flushed %s, want one alert counting 400 failed logins", render(fired))
+	}
+	if l.Flush() != nil {
+		t.Errorf("new rule set has open windows")
 	}
 }
