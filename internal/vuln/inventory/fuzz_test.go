@@ -58,3 +58,8 @@ func FuzzParseAPKInstalled(f *testing.F) {
 	seed(f, "testdata/apk-installed")
 	f.Fuzz(func(t *testing.T, b []byte) { ParseAPKInstalled(bytes.NewReader(b)) })
 }
+
+func FuzzBDBHash(f *testing.F) {
+	seed(f, "testdata/Packages.p512")
+	f.Fuzz(func(t *testing.T, b []byte) { bdbHashValues(bytes.NewReader(b)) })
+}

@@ -177,6 +177,26 @@ func TestRPMDB(t *testing.T) {
 	if _, _, err := ReadRPMDB(context.Background(), "testdata/nonexistent"); err == nil {
 		t.Error("missing database: no error")
 	}
+	// The same packages from Berkeley DB "Packages" files written by
+	// Berkeley DB itself and read back by rpm (scripts/vuln/make-rpmdb-bdb.py):
+	// default pages (headers inline) and 512-byte pages (overflow chains).
+	for _, bdb := range []string{"testdata/Packages", "testdata/Packages.p512"} {
+		pkgs, warns, err := ReadRPMDB(context.Background(), bdb)
+		if err != nil || len(warns) > 0 {
+			t.Fatalf("%s: err=%v warnings=%v", bdb, err, warns)
+		}
+		var got []string
+		for _, p := range pkgs {
+			got = append(got, p.Name+"\t"+p.Version+"\t"+p.Arch+"\t"+p.SourceName)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %q\nwant %q", bdb, got, want)
+		}
+	}
+	if _, _, err := ReadRPMBDB("testdata/apk-installed"); err == nil {
+		t.Error("text file read as Berkeley DB")
+	}
 }
 
 func TestParseRPMHeaderErrors(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -142,21 +143,25 @@ func sourceName(srpm string) (string, bool) {
 	return s, true
 }
 
-// ReadRPMDB reads the installed packages from an rpm sqlite database
-// (rpm ≥ 4.16: RHEL/Rocky/AlmaLinux 9, openEuler 22.03+, Fedora 33+). path
-// is the rpmdb.sqlite file or the directory holding it. The older Berkeley
-// DB "Packages" and SUSE's "Packages.db" formats are not read.
+// ReadRPMDB reads the installed packages from an rpm database: the sqlite
+// rpmdb.sqlite (rpm ≥ 4.16: RHEL/Rocky/AlmaLinux 9, openEuler 22.03+,
+// Fedora 33+) or the Berkeley DB "Packages" file (RHEL/CentOS 7-8, Kylin
+// V10). path is the file or the directory holding it. SUSE's "Packages.db"
+// (ndb) is not read.
 func ReadRPMDB(ctx context.Context, path string) ([]Package, []string, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, nil, fmt.Errorf("rpm database: %w", err)
 	} else if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "rpmdb.sqlite")); err != nil {
 			if _, err2 := os.Stat(filepath.Join(path, "Packages")); err2 == nil {
-				return nil, nil, fmt.Errorf("rpm database %s: Berkeley DB Packages format is not supported (only rpmdb.sqlite)", path)
+				return ReadRPMBDB(filepath.Join(path, "Packages"))
 			}
 			return nil, nil, fmt.Errorf("rpm database: %w", err)
 		}
 		path = filepath.Join(path, "rpmdb.sqlite")
+	}
+	if !isSQLite(path) {
+		return ReadRPMBDB(path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -202,4 +207,16 @@ func ReadRPMDB(ctx context.Context, path string) ([]Package, []string, error) {
 		return pkgs, warnings, fmt.Errorf("rpm database %s: %w", path, err)
 	}
 	return pkgs, warnings, nil
+}
+
+// isSQLite reports whether a file starts with the SQLite header.
+func isSQLite(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	_, err = io.ReadFull(f, head)
+	return err == nil && string(head) == "SQLite format 3\x00"
 }
