@@ -2,6 +2,8 @@ package netsense
 
 import (
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/medshield/medshield/internal/event"
@@ -12,7 +14,60 @@ import (
 // RulesetName is the rule.ruleset of every sensor alert.
 const RulesetName = "medshield-netsense"
 
+// suppression is a compiled Config.Suppress entry.
+type suppression struct {
+	rule     string
+	prefix   bool
+	src, dst netip.Prefix // zero value: any
+}
+
+func compileSuppressions(list []analysis.Suppression) ([]suppression, error) {
+	var out []suppression
+	for i, e := range list {
+		if e.Rule == "" {
+			return nil, fmt.Errorf("suppress[%d]: rule is required (use \"*\" for all rules)", i)
+		}
+		sp := suppression{rule: strings.TrimSuffix(e.Rule, "*"), prefix: strings.HasSuffix(e.Rule, "*")}
+		for _, x := range []struct {
+			s   string
+			dst *netip.Prefix
+		}{{e.Src, &sp.src}, {e.Dst, &sp.dst}} {
+			if x.s == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(x.s)
+			if err != nil {
+				a, aerr := netip.ParseAddr(x.s)
+				if aerr != nil {
+					return nil, fmt.Errorf("suppress[%d]: %q is not an address or network", i, x.s)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			*x.dst = p.Masked()
+		}
+		out = append(out, sp)
+	}
+	return out, nil
+}
+
+func (s *Sensor) suppressed(a *analysis.Alert) bool {
+	for _, sp := range s.supp {
+		if sp.prefix && !strings.HasPrefix(a.Rule.ID, sp.rule) || !sp.prefix && a.Rule.ID != sp.rule {
+			continue
+		}
+		if sp.src.IsValid() && !sp.src.Contains(a.Src.Addr().Unmap()) || sp.dst.IsValid() && !sp.dst.Contains(a.Dst.Addr().Unmap()) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
 func (s *Sensor) emit(a analysis.Alert) {
+	if len(s.supp) > 0 && s.suppressed(&a) {
+		s.stats.Suppressed++
+		return
+	}
 	key := fmt.Sprintf("%s|%s|%s|%s", a.Rule.ID, a.Src.Addr(), a.Dst.Addr(), a.Key)
 	if n, dup := s.seen[key]; dup {
 		s.seen[key] = n + 1

@@ -63,6 +63,7 @@ type Sensor struct {
 	seen    map[string]int
 	alerts  []event.Event
 	keep    int
+	supp    []suppression
 	stats   Stats
 	lastSec int64
 	now     int64
@@ -88,6 +89,10 @@ func New(o Options) (*Sensor, error) {
 		}
 		home = append(home, p.Masked())
 	}
+	supp, err := compileSuppressions(cfg.Suppress)
+	if err != nil {
+		return nil, err
+	}
 	set := o.IOC
 	if set == nil {
 		set = ioc.NewSet()
@@ -98,6 +103,7 @@ func New(o Options) (*Sensor, error) {
 	}
 	s := &Sensor{cfg: cfg, dets: o.Detectors, byKind: map[analysis.Kind][]analysis.Detector{},
 		dec: packet.NewDecoder(), onAlert: o.OnAlert, log: log.With("component", "netsense"), seen: map[string]int{}, keep: o.KeepAlerts}
+	s.supp = supp
 	if s.keep <= 0 {
 		s.keep = DefaultKeepAlerts
 	}

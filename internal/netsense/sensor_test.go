@@ -15,6 +15,7 @@ import (
 	"github.com/medshield/medshield/internal/ioc"
 	"github.com/medshield/medshield/internal/netsense"
 	"github.com/medshield/medshield/internal/netsense/analysis"
+	"github.com/medshield/medshield/internal/netsense/capture"
 	"github.com/medshield/medshield/internal/netsense/detect"
 	"github.com/medshield/medshield/internal/netsense/pcaptest"
 )
@@ -157,5 +158,39 @@ func TestKeptAlertsAreBounded(t *testing.T) {
 	}
 	if len(s.Alerts()) != 3 || s.Stats().Alerts != 10 || n != 10 {
 		t.Errorf("kept %d, counted %d, delivered %d", len(s.Alerts()), s.Stats().Alerts, n)
+	}
+}
+
+func TestSuppressionsDropKnownGoodActivity(t *testing.T) {
+	probe := func(src string) capture.Packet {
+		return pcaptest.TCP(pcaptest.Base, src, 40000, "10.0.1.1", 22, 0x29, 1, 0, nil)
+	}
+	tests := []struct {
+		supp []analysis.Suppression
+		want int
+	}{
+		{nil, 2},
+		{[]analysis.Suppression{{Rule: "scan.stealth", Src: "10.0.0.5"}}, 1},
+		{[]analysis.Suppression{{Rule: "scan.*", Src: "10.0.0.0/24"}}, 0},
+		{[]analysis.Suppression{{Rule: "*", Dst: "10.0.2.0/24"}}, 2},
+		{[]analysis.Suppression{{Rule: "lateral.winrm"}}, 2},
+	}
+	for i, tc := range tests {
+		cfg := analysis.Defaults()
+		cfg.Suppress = tc.supp
+		s, err := netsense.New(netsense.Options{Config: cfg, Detectors: detect.All()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Packet(probe("10.0.0.5"))
+		s.Packet(probe("10.0.0.6"))
+		if got := len(s.Alerts()); got != tc.want {
+			t.Errorf("case %d: %d alerts, want %d", i, got, tc.want)
+		}
+	}
+	cfg := analysis.Defaults()
+	cfg.Suppress = []analysis.Suppression{{Rule: "x", Src: "not-an-address"}}
+	if _, err := netsense.New(netsense.Options{Config: cfg}); err == nil {
+		t.Error("a bad suppression must be an error")
 	}
 }

@@ -97,6 +97,17 @@ type Config struct {
 	PHI struct {
 		MinIdentifiers int `yaml:"min_identifiers"`
 	} `yaml:"phi"`
+	// Suppress drops alerts of known-good activity: each entry names a
+	// rule id (or prefix ending in "*", or "*" for all) and source and/or
+	// destination networks; an empty network matches any address.
+	Suppress []Suppression `yaml:"suppress"`
+}
+
+// Suppression is one entry of Config.Suppress.
+type Suppression struct {
+	Rule string `yaml:"rule"`
+	Src  string `yaml:"src,omitempty"`
+	Dst  string `yaml:"dst,omitempty"`
 }
 
 // Defaults returns the default configuration.
@@ -146,6 +157,7 @@ func Defaults() *Config {
 	c.C2Ports.Ports = []int{4444, 4445, 1337, 31337, 6666, 6667, 12345, 54321}
 	c.C2Ports.MinBytes = 100 << 10
 	c.PHI.MinIdentifiers = 1
+	c.Suppress = []Suppression{}
 	return c
 }
 
