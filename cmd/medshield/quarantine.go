@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	iofs "io/fs"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -42,6 +45,16 @@ func runQuarantine(ctx context.Context, e *env, args []string) error {
 	}, quarantineHelp)
 }
 
+// openQuarantine opens an existing store; the commands never create one
+// (a typo in --dir must not leave a new store and key behind).
+func openQuarantine(dir string) (*quarantine.Store, error) {
+	st, err := os.Stat(filepath.Join(dir, "key"))
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("no quarantine store at %s", dir)
+	}
+	return quarantine.Open(dir)
+}
+
 // parseInterspersed parses flags that may come before or after the
 // positional arguments ("restore ID --to X" as well as "restore --to X ID").
 func parseInterspersed(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
@@ -71,7 +84,11 @@ func runQuarantineList(e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "quarantine list: takes no arguments; --format is text or jsonl")
 		return errUsage
 	}
-	s, err := quarantine.Open(*dir)
+	if _, err := os.Stat(*dir); errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(e.stderr, "no quarantine store at %s: nothing quarantined\n", *dir)
+		return nil
+	}
+	s, err := openQuarantine(*dir)
 	if err != nil {
 		return err
 	}
@@ -124,7 +141,7 @@ never restored. An existing file is not overwritten unless --overwrite.`)
 		fmt.Fprintln(e.stderr, "quarantine restore: give exactly one ID (see 'medshield quarantine list')")
 		return errUsage
 	}
-	s, err := quarantine.Open(*dir)
+	s, err := openQuarantine(*dir)
 	if err != nil {
 		return err
 	}
@@ -148,7 +165,7 @@ func runQuarantineDelete(e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "quarantine delete: give at least one ID")
 		return errUsage
 	}
-	s, err := quarantine.Open(*dir)
+	s, err := openQuarantine(*dir)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,17 @@ func TestQuarantineCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, want usage error 2", args, code)
 		}
 	}
+	// A missing store is reported, never created.
+	missing := filepath.Join(t.TempDir(), "nope")
+	if code, _, errOut := runCLI(t, "", "quarantine", "list", "--dir", missing); code != 0 || !strings.Contains(errOut, "no quarantine store") {
+		t.Errorf("list of a missing store: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "quarantine", "delete", "--dir", missing, ids[0]); code != 1 || !strings.Contains(errOut, "no quarantine store") {
+		t.Errorf("delete in a missing store: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a command created the missing store")
+	}
 	for _, sub := range []string{"list", "restore", "delete"} {
 		if code, out, _ := runCLI(t, "", "quarantine", sub, "--help"); code != 0 || !strings.Contains(out, "Usage: medshield quarantine "+sub) {
 			t.Errorf("%s --help: exit %d\n%s", sub, code, out)
