@@ -1,0 +1,145 @@
+//go:build linux
+
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// LinuxProcs reads process details from /proc.
+type LinuxProcs struct{}
+
+// Parent returns the parent PID, or 0.
+func (LinuxProcs) Parent(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	return parseStatPPID(string(b))
+}
+
+// parseStatPPID extracts the 4th field of /proc/PID/stat; the command name
+// (field 2) may contain spaces and parentheses, so parse after the last ')'.
+func parseStatPPID(stat string) int {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// Exe returns the executable path, or "".
+func (LinuxProcs) Exe(pid int) string {
+	p, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(p, " (deleted)")
+}
+
+// Cmdline returns the command line with arguments joined by spaces.
+func (LinuxProcs) Cmdline(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}
+
+// LinuxResponder stops process trees with SIGSTOP then SIGKILL.
+type LinuxResponder struct {
+	Self int // never signalled
+}
+
+// StopTree freezes pid and all its descendants first (so none can start
+// new children or finish more files), then kills them.
+func (r LinuxResponder) StopTree(pid int) ([]int, error) {
+	if pid <= 1 || pid == r.Self {
+		return nil, fmt.Errorf("refusing to stop pid %d", pid)
+	}
+	tree := []int{pid}
+	// Freeze in waves: children found after the first freeze cannot grow.
+	for round := 0; round < 3; round++ {
+		for _, p := range tree {
+			_ = syscall.Kill(p, syscall.SIGSTOP)
+		}
+		kids := descendants(pid)
+		grown := false
+		for _, k := range kids {
+			if k != r.Self && !contains(tree, k) {
+				tree = append(tree, k)
+				grown = true
+			}
+		}
+		if !grown {
+			break
+		}
+	}
+	var errs []error
+	var killed []int
+	for _, p := range tree {
+		if err := syscall.Kill(p, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("kill %d: %w", p, err))
+			continue
+		}
+		killed = append(killed, p)
+	}
+	return killed, errors.Join(errs...)
+}
+
+// Freeze suspends the process family (see freezeFamily).
+func (r LinuxResponder) Freeze(pid int) []int { return freezeFamily(pid, r.Self) }
+
+// Thaw resumes processes.
+func (r LinuxResponder) Thaw(pids []int) {
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGCONT)
+	}
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// descendants lists all processes below pid.
+func descendants(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		pp := LinuxProcs{}.Parent(p)
+		children[pp] = append(children[pp], p)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 && len(out) < 10000 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
