@@ -99,8 +99,13 @@ func (s *Store) Quarantine(path string, reason Reason) (Record, error) {
 		s.remove(id)
 		return Record{}, fmt.Errorf("quarantine %s: sync store: %w", abs, err)
 	}
-	// Only now is it safe to remove the original. Check that the path still
-	// names the file we copied, so a swapped-in file is not deleted unseen.
+	// Only now is it safe to remove the original: the blob must still be
+	// there (nothing cleaned it up meanwhile), and the path must still name
+	// the file we copied, so a swapped-in file is not deleted unseen.
+	if _, err := os.Stat(s.blobPath(id)); err != nil {
+		s.remove(id)
+		return Record{}, fmt.Errorf("quarantine %s: stored copy vanished (%v); left in place", abs, err)
+	}
 	if now, err := os.Lstat(abs); err != nil || !os.SameFile(now, fst) {
 		s.remove(id)
 		return Record{}, fmt.Errorf("quarantine %s: file replaced while copying; left in place", abs)

@@ -150,9 +150,14 @@ func loadKey(path string) ([]byte, error) {
 
 // writeFileSync creates path exclusively (0600) with data, fsynced.
 func writeFileSync(path string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return err
 	}
 	if _, err := f.Write(data); err == nil {
@@ -171,6 +176,11 @@ func writeFileSync(path string, data []byte) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// leftoverAge is how old a temporary file or record-less blob must be
+// before Open removes it: younger ones may belong to a quarantine another
+// process (the agent) is doing right now.
+const leftoverAge = 10 * time.Minute
+
 // recover removes what an interrupted operation left behind: temporary
 // files, and blobs without a record (the quarantine never finished, so the
 // original is still in place; or a delete was interrupted after the record).
@@ -188,7 +198,10 @@ func (s *Store) recover() error {
 	for _, e := range ents {
 		n := e.Name()
 		id, isBlob := strings.CutSuffix(n, blobExt)
-		if strings.HasPrefix(n, ".") || (isBlob && !recs[id]) {
+		if !strings.HasPrefix(n, ".") && !(isBlob && !recs[id]) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > leftoverAge {
 			os.Remove(filepath.Join(s.dir, itemsDir, n))
 		}
 	}

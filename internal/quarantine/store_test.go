@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const testChunk = 1024
@@ -346,6 +347,16 @@ func TestOpenRecoversFromCrash(t *testing.T) {
 	writeFile(t, orphan, []byte("partial"), 0o600)
 	tmp := filepath.Join(items, ".x.blob.tmp")
 	writeFile(t, tmp, []byte("partial"), 0o600)
+	// A fresh record-less blob may be another process's quarantine in
+	// progress: it is kept.
+	fresh := filepath.Join(items, "0190cccc-0000-7000-8000-000000000000"+blobExt)
+	writeFile(t, fresh, []byte("in progress"), 0o600)
+	old := time.Now().Add(-time.Hour)
+	for _, p := range []string{orphan, tmp} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Crash after the record but before the original was removed: both exist,
 	// which is safe; the record stays usable.
 	b := filepath.Join(dir, "b")
@@ -364,6 +375,9 @@ func TestOpenRecoversFromCrash(t *testing.T) {
 		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s not cleaned up", p)
 		}
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a fresh blob (quarantine in progress elsewhere) was removed: %v", err)
 	}
 	list, err := s2.List()
 	if err != nil || len(list) != 2 || list[0].ID != ra.ID || list[1].ID != rb.ID {
@@ -411,5 +425,34 @@ func TestFailedRemovalLeavesFileInPlace(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Join(s.Dir(), itemsDir)); len(left) != 0 {
 		t.Errorf("store kept files: %v", left)
+	}
+}
+
+func TestConcurrentQuarantine(t *testing.T) {
+	s := openTest(t)
+	dir := t.TempDir()
+	const n = 16
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, "f"+strings.Repeat("x", i))
+		writeFile(t, p, randBytes(t, 3000+i), 0o644)
+		go func() {
+			_, err := s.Quarantine(p, Reason{})
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	list, err := s.List()
+	if err != nil || len(list) != n {
+		t.Fatalf("List: %d records, %v; want %d", len(list), err, n)
+	}
+	for _, r := range list {
+		if err := s.Verify(r.ID); err != nil {
+			t.Error(err)
+		}
 	}
 }
