@@ -22,6 +22,11 @@ type Config struct {
 	// unchanged). Workers use the idle I/O class unless NormalIO is set.
 	Nice     int
 	NormalIO bool
+	// MaxCPU caps each worker's CPU as a fraction of one core, by pausing
+	// after a file in proportion to the CPU it took (default 0.5; negative:
+	// no cap). Unlike the byte rate it holds whatever the rules cost.
+	// Linux only (per-thread CPU clock); elsewhere it is not enforced.
+	MaxCPU float64
 	// MaxFileSize is the default per-file limit (default 64 MiB). Files over
 	// it are counted, not scanned.
 	MaxFileSize int64
@@ -69,6 +74,7 @@ const (
 	DefaultBytesPerSecond = 16 << 20
 	DefaultMaxFileSize    = 64 << 20
 	DefaultNice           = 10
+	DefaultMaxCPU         = 0.5
 )
 
 func (c *Config) setDefaults() error {
@@ -80,6 +86,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Nice == 0 {
 		c.Nice = DefaultNice
+	}
+	if c.MaxCPU == 0 {
+		c.MaxCPU = DefaultMaxCPU
+	}
+	if c.MaxCPU > 1 {
+		c.MaxCPU = 1
 	}
 	if c.MaxFileSize <= 0 {
 		c.MaxFileSize = DefaultMaxFileSize

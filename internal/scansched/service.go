@@ -96,6 +96,12 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		return outSkipped
 	}
 	defer func() { <-s.slots }()
+	if s.cfg.MaxCPU > 0 && s.cfg.MaxCPU < 1 {
+		// Registered after the slot release, so it runs first: the pause
+		// holds the slot and the cap applies to the whole service.
+		cpu0, wall0 := threadCPU(), time.Now()
+		defer s.dutyCycle(ctx, cpu0, wall0)
+	}
 
 	f, err := openForScan(path)
 	if err != nil {
@@ -175,6 +181,34 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		s.report(Finding{Source: src, ScanID: scanID, Path: path, Size: n, SHA256: hexSum, Detections: dets, Time: time.Now()})
 	}
 	return outScanned
+}
+
+// dutyCycle sleeps long enough that the CPU used since cpu0 is at most
+// MaxCPU of the wall time since wall0.
+func (s *Service) dutyCycle(ctx context.Context, cpu0 time.Duration, wall0 time.Time) {
+	pause := pauseFor(threadCPU()-cpu0, time.Since(wall0), s.cfg.MaxCPU)
+	if pause <= 0 {
+		return
+	}
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// pauseFor is the pause after work that used cpu over elapsed wall time so
+// that cpu/(elapsed+pause) <= share; pauses under a millisecond are skipped.
+func pauseFor(cpu, elapsed time.Duration, share float64) time.Duration {
+	if share <= 0 || share >= 1 {
+		return 0
+	}
+	p := time.Duration(float64(cpu)/share) - elapsed
+	if p < time.Millisecond {
+		return 0
+	}
+	return p
 }
 
 func (s *Service) report(f Finding) {
