@@ -63,42 +63,12 @@ func (s *Store) Quarantine(path string, reason Reason) (Record, error) {
 	if !os.SameFile(lst, fst) {
 		return Record{}, fmt.Errorf("quarantine %s: file replaced while opening", abs)
 	}
-	u, err := uuid.NewV7()
-	if err != nil {
-		return Record{}, fmt.Errorf("quarantine %s: id: %w", abs, err)
-	}
-	id := u.String()
-	rec := Record{ID: id, OriginalPath: abs, Mode: uint32(fst.Mode()), ModeString: fst.Mode().String(),
-		Reason: reason, Time: time.Now().UTC(), Host: s.host}
+	rec := Record{OriginalPath: abs, Mode: uint32(fst.Mode()), ModeString: fst.Mode().String(), Reason: reason}
 	rec.UID, rec.GID = owner(fst)
-
-	sum := &countingHash{h: sha256.New()}
-	// Read one byte past the limit so a file that grew is caught.
-	src := io.TeeReader(io.LimitReader(f, s.opts.MaxSize+1), sum)
-	if err := s.writeAtomic(s.blobPath(id), func(w io.Writer) error {
-		return encrypt(w, src, s.key, []byte(id), s.opts.chunk)
-	}); err != nil {
-		return Record{}, fmt.Errorf("quarantine %s: write blob: %w", abs, err)
-	}
-	if sum.n > s.opts.MaxSize {
-		os.Remove(s.blobPath(id))
-		return Record{}, fmt.Errorf("quarantine %s: grew while copying: %w (%d)", abs, ErrTooLarge, s.opts.MaxSize)
-	}
-	rec.Size = sum.n
-	rec.SHA256 = hex.EncodeToString(sum.h.Sum(nil))
-	rb, err := jsonRecord(rec)
-	if err != nil {
-		os.Remove(s.blobPath(id))
+	if err := s.store(f, &rec); err != nil {
 		return Record{}, fmt.Errorf("quarantine %s: %w", abs, err)
 	}
-	if err := s.writeAtomic(s.recordPath(id), func(w io.Writer) error { _, err := w.Write(rb); return err }); err != nil {
-		os.Remove(s.blobPath(id))
-		return Record{}, fmt.Errorf("quarantine %s: write record: %w", abs, err)
-	}
-	if err := syncDir(filepath.Join(s.dir, itemsDir)); err != nil {
-		s.remove(id)
-		return Record{}, fmt.Errorf("quarantine %s: sync store: %w", abs, err)
-	}
+	id := rec.ID
 	// Only now is it safe to remove the original: the blob must still be
 	// there (nothing cleaned it up meanwhile), and the path must still name
 	// the file we copied, so a swapped-in file is not deleted unseen.
@@ -117,6 +87,63 @@ func (s *Store) Quarantine(path string, reason Reason) (Record, error) {
 	}
 	_ = syncDir(filepath.Dir(abs))
 	s.history("quarantine", rec, reason.Rule)
+	return rec, nil
+}
+
+// store writes the encrypted copy of r and then rec (given an id, time,
+// host, size and sha256 here), both durable when it returns.
+func (s *Store) store(r io.Reader, rec *Record) error {
+	u, err := uuid.NewV7()
+	if err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	id := u.String()
+	rec.ID, rec.Time, rec.Host = id, time.Now().UTC(), s.host
+	sum := &countingHash{h: sha256.New()}
+	// Read one byte past the limit so a file that grew is caught.
+	src := io.TeeReader(io.LimitReader(r, s.opts.MaxSize+1), sum)
+	if err := s.writeAtomic(s.blobPath(id), func(w io.Writer) error {
+		return encrypt(w, src, s.key, []byte(id), s.opts.chunk)
+	}); err != nil {
+		return fmt.Errorf("write blob: %w", err)
+	}
+	if sum.n > s.opts.MaxSize {
+		os.Remove(s.blobPath(id))
+		return fmt.Errorf("grew while copying: %w (%d)", ErrTooLarge, s.opts.MaxSize)
+	}
+	rec.Size = sum.n
+	rec.SHA256 = hex.EncodeToString(sum.h.Sum(nil))
+	rb, err := jsonRecord(*rec)
+	if err != nil {
+		os.Remove(s.blobPath(id))
+		return err
+	}
+	if err := s.writeAtomic(s.recordPath(id), func(w io.Writer) error { _, err := w.Write(rb); return err }); err != nil {
+		os.Remove(s.blobPath(id))
+		return fmt.Errorf("write record: %w", err)
+	}
+	if err := syncDir(filepath.Join(s.dir, itemsDir)); err != nil {
+		s.remove(id)
+		return fmt.Errorf("sync store: %w", err)
+	}
+	return nil
+}
+
+// Preserve stores content read from r under originalPath without touching
+// any file: for a binary already deleted from disk but still readable (on
+// Linux, /proc/PID/exe of a running miner), or evidence collected elsewhere.
+// Restore writes it to originalPath with mode.
+func (s *Store) Preserve(r io.Reader, originalPath string, mode fs.FileMode, reason Reason) (Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !filepath.IsAbs(originalPath) {
+		return Record{}, fmt.Errorf("preserve: original path %q is not absolute", originalPath)
+	}
+	rec := Record{OriginalPath: filepath.Clean(originalPath), Mode: uint32(mode), ModeString: mode.String(), Reason: reason}
+	if err := s.store(r, &rec); err != nil {
+		return Record{}, fmt.Errorf("preserve %s: %w", originalPath, err)
+	}
+	s.history("preserve", rec, reason.Rule)
 	return rec, nil
 }
 
