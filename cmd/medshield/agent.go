@@ -69,10 +69,13 @@ Runs the agent in the foreground until SIGINT/SIGTERM: uploads spooled
 events, sends a heartbeat every 30 s, runs commands from the server (ping,
 collect-inventory) and sends a host inventory at start and every 6 h.`)
 	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	var protect stringList
+	fs.Var(&protect, "protect", "run the ransomware shield on these folders (repeatable; needs root on Linux; see docs/guard.md)")
+	kill := fs.Bool("kill", true, "let the ransomware shield kill the offending process tree")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log})
+	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill})
 	if err != nil {
 		return err
 	}

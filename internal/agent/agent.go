@@ -19,6 +19,7 @@ import (
 	"github.com/medshield/medshield/internal/agent/spool"
 	"github.com/medshield/medshield/internal/agent/upload"
 	"github.com/medshield/medshield/internal/event"
+	"github.com/medshield/medshield/internal/guard"
 )
 
 // Options configure an agent.
@@ -30,6 +31,10 @@ type Options struct {
 	InventoryEvery time.Duration // default 6 h
 	Spool          spool.Options
 	Upload         upload.Options
+	// Protect enables the ransomware shield on these folders (needs root on
+	// Linux); KillRansomware lets it kill the offending process tree.
+	Protect        []string
+	KillRansomware bool
 }
 
 // Agent is an enrolled, running agent.
@@ -147,6 +152,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("heartbeat", a.heartbeatLoop)
 	run("commands", a.commandLoop)
 	run("inventory", a.inventoryLoop)
+	if len(a.opts.Protect) > 0 {
+		run("guard", a.guardLoop)
+	}
 	a.log.Info("agent running", "server", a.cfg.Server, "hospital", a.cfg.Hospital, "department", a.cfg.Department)
 	<-ctx.Done()
 	wg.Wait()
@@ -321,6 +329,52 @@ func (a *Agent) do(req *http.Request, out any) error {
 		return json.Unmarshal(b, out)
 	}
 	return nil
+}
+
+// guardLoop runs the ransomware shield; its alerts go through the spool
+// like any event.
+func (a *Agent) guardLoop(ctx context.Context) {
+	err := guard.Run(ctx, guard.Options{
+		Protect: a.opts.Protect, Kill: a.opts.KillRansomware, Canaries: true, Logger: a.log,
+		OnReady: func(i guard.ShieldInfo) {
+			a.log.Info("ransomware shield ready", "source", i.Source, "files", i.Profiles, "decoys", i.Canaries)
+		},
+		OnAlert: func(al guard.Alert) {
+			if err := a.Emit(RansomwareAlert(al)); err != nil {
+				a.log.Error("spool ransomware alert", "err", err)
+			}
+		},
+	})
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("ransomware shield stopped", "err", err)
+	}
+}
+
+// RansomwareAlert turns a shield alert into an event.
+func RansomwareAlert(al guard.Alert) event.Event {
+	ev := event.New(event.KindAlert, "guard.ransomware", al.Action)
+	ev.Timestamp = al.Time.UTC()
+	ev.Category = "malware"
+	ev.Severity = event.SeverityCritical
+	ev.Rule = &event.Rule{ID: al.Rule, Name: "Ransomware behaviour stopped", Ruleset: "medshield-guard", Level: "critical",
+		Author: "medshield", Description: "A process damaged protected files like ransomware and was stopped"}
+	ev.Techniques = []string{"T1486"}
+	kinds := make([]string, 0, len(al.Signals))
+	for _, sg := range al.Signals {
+		kinds = append(kinds, sg.Kind)
+		if sg.Kind == "recovery-inhibition" {
+			ev.Techniques = append(ev.Techniques, "T1490")
+		}
+	}
+	ev.Process = &event.Process{PID: al.PID, Name: al.Name, Executable: al.Exe, CommandLine: al.Cmdline}
+	ev.Message = fmt.Sprintf("ransomware behaviour by %s (pid %d), score %.0f, %d files touched: %s", al.Name, al.PID, al.Score, len(al.Files), al.Action)
+	ev.Labels = map[string]string{"guard.action": al.Action, "guard.score": fmt.Sprintf("%.0f", al.Score)}
+	files := al.Files
+	if len(files) > 50 {
+		files = files[:50]
+	}
+	ev.Fields = map[string]any{"guard.signals": kinds, "guard.files": files, "guard.killed_pids": al.Killed}
+	return ev
 }
 
 // Hostname returns the host name for enrolment defaults.
