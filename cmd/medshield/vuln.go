@@ -68,7 +68,7 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 	root := fs.String("root", "", "read the standard locations under this root (a mounted image)")
 	regFile := fs.String("registry", "", "recorded registry export (.reg) of a Windows host")
 	hotfixes := fs.String("hotfixes", "", "recorded hotfix list (Get-HotFix CSV, wmic qfe, systeminfo or one KB per line)")
-	srvSys := fs.String("srv-sys-version", "", "version of %SystemRoot%\\System32\\drivers\\srv.sys (MS17-010 evidence)")
+	srvSys := fs.String("srv-sys-version", "", "version of %SystemRoot%\\System32\\drivers\\srv.sys (MS17-010 evidence; read from the file on a live Windows host)")
 	dc := fs.Bool("domain-controller", false, "the Windows host is a domain controller (Zerologon)")
 	var osvPaths, goPaths, lockfiles stringList
 	fs.Var(&osvPaths, "osv", "OSV all.zip file or directory of records (repeatable)")
@@ -135,7 +135,7 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 	}
 	var patches []winpatch.Result
 	if inv.OS.Family == "windows" {
-		h := winpatch.Host{OS: inv.OS, Hotfixes: inv.Hotfixes, DomainController: *dc}
+		h := winpatch.Host{OS: inv.OS, Hotfixes: inv.Hotfixes, Files: inv.Files, DomainController: *dc}
 		if *srvSys != "" {
 			h.Files = map[string]string{"srv.sys": *srvSys}
 		}

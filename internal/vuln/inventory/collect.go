@@ -114,11 +114,24 @@ func Collect(ctx context.Context, o Options) (Inventory, error) {
 		}
 	}
 	reg := o.Registry
+	live := false
 	if reg == nil && !o.NoLive {
 		reg = liveRegistry()
+		live = reg != nil
 	}
 	if reg != nil {
 		collectWindows(reg, &inv)
+	}
+	if live {
+		// srv.sys's version proves MS17-010 regardless of which update
+		// delivered it (KB4023262).
+		sysroot := os.Getenv("SystemRoot")
+		if sysroot == "" {
+			sysroot = `C:\Windows`
+		}
+		if v, err := FileVersion(filepath.Join(sysroot, "System32", "drivers", "srv.sys")); err == nil {
+			inv.Files = map[string]string{"srv.sys": v}
+		}
 	}
 	if len(o.GoPaths) > 0 {
 		pk, w := ScanGoBinaries(ctx, o.GoPaths)

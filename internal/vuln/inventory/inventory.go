@@ -57,6 +57,9 @@ type Inventory struct {
 	Packages []Package `json:"packages"`
 	// Hotfixes are installed Windows updates as upper-case "KBnnnnnnn".
 	Hotfixes []string `json:"hotfixes,omitempty"`
+	// Files maps lower-case file names to versions of files that patch
+	// checks look at (Windows: "srv.sys").
+	Files map[string]string `json:"files,omitempty"`
 	// Warnings are non-fatal problems met while collecting (a database that
 	// could not be read, a malformed stanza); one never stops the rest.
 	Warnings []string `json:"warnings,omitempty"`

@@ -420,3 +420,41 @@ func FuzzParseNPMLock(f *testing.F) {
 	seed(f, "testdata/lock/package-lock.json")
 	f.Fuzz(func(t *testing.T, b []byte) { ParseNPMLock(bytes.NewReader(b)) })
 }
+
+// peWithVersion builds a minimal PE image carrying a VS_FIXEDFILEINFO.
+func peWithVersion(ms, ls uint32, pad int) []byte {
+	b := make([]byte, 64+pad)
+	copy(b, "MZ")
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	b = append(b, 0xbd, 0x04, 0xef, 0xfe)
+	b = binary.LittleEndian.AppendUint32(b, 0x00010000)
+	b = binary.LittleEndian.AppendUint32(b, ms)
+	b = binary.LittleEndian.AppendUint32(b, ls)
+	return append(b, make([]byte, 32)...)
+}
+
+func TestParseFileVersion(t *testing.T) {
+	v, err := ParseFileVersion(peWithVersion(6<<16|1, 7601<<16|23689, 100))
+	if err != nil || v != "6.1.7601.23689" {
+		t.Errorf("got %q, %v", v, err)
+	}
+	// A signature at an unaligned offset or without the structure version
+	// is skipped.
+	bad := peWithVersion(1, 1, 100)
+	copy(bad[10:], []byte{0xbd, 0x04, 0xef, 0xfe, 0, 0, 1, 0})
+	if v, err := ParseFileVersion(bad); err != nil || v != "0.1.0.1" {
+		t.Errorf("decoy: %q %v", v, err)
+	}
+	for _, in := range [][]byte{nil, []byte("ELF"), append([]byte("MZ"), make([]byte, 100)...)} {
+		if _, err := ParseFileVersion(in); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
+
+func FuzzParseFileVersion(f *testing.F) {
+	f.Add(peWithVersion(10<<16, 14393<<16|953, 8))
+	f.Fuzz(func(t *testing.T, b []byte) { ParseFileVersion(b) })
+}
