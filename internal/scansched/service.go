@@ -84,7 +84,8 @@ const (
 
 // worker holds one scanning goroutine's reusable buffer.
 type worker struct {
-	buf bytes.Buffer
+	buf  bytes.Buffer
+	debt time.Duration // pause owed to the CPU cap, paid in chunks
 }
 
 // scanFile scans one file and reports a Finding when something matched or
@@ -100,7 +101,7 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		// Registered after the slot release, so it runs first: the pause
 		// holds the slot and the cap applies to the whole service.
 		cpu0, wall0 := threadCPU(), time.Now()
-		defer s.dutyCycle(ctx, cpu0, wall0)
+		defer s.dutyCycle(ctx, w, cpu0, wall0)
 	}
 
 	f, err := openForScan(path)
@@ -183,32 +184,35 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 	return outScanned
 }
 
-// dutyCycle sleeps long enough that the CPU used since cpu0 is at most
-// MaxCPU of the wall time since wall0.
-func (s *Service) dutyCycle(ctx context.Context, cpu0 time.Duration, wall0 time.Time) {
-	pause := pauseFor(threadCPU()-cpu0, time.Since(wall0), s.cfg.MaxCPU)
-	if pause <= 0 {
+// dutyCycle keeps the worker's CPU at most MaxCPU of its wall time. The
+// pause owed for each file is accumulated and slept once it reaches
+// minPause: timers are too coarse for the sub-millisecond pauses of small
+// files, and skipping those would let the cap leak.
+func (s *Service) dutyCycle(ctx context.Context, w *worker, cpu0 time.Duration, wall0 time.Time) {
+	w.debt = owed(w.debt, threadCPU()-cpu0, time.Since(wall0), s.cfg.MaxCPU)
+	if w.debt < minPause {
 		return
 	}
-	t := time.NewTimer(pause)
+	start := time.Now()
+	t := time.NewTimer(w.debt)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+	w.debt = max(w.debt-time.Since(start), 0)
 }
 
-// pauseFor is the pause after work that used cpu over elapsed wall time so
-// that cpu/(elapsed+pause) <= share; pauses under a millisecond are skipped.
-func pauseFor(cpu, elapsed time.Duration, share float64) time.Duration {
+const minPause = 5 * time.Millisecond
+
+// owed adds to debt the pause after work that used cpu over elapsed wall
+// time so that cpu/(elapsed+pause) <= share. Time spent waiting (I/O, the
+// byte-rate limiter) pays debt off but is not banked as credit.
+func owed(debt, cpu, elapsed time.Duration, share float64) time.Duration {
 	if share <= 0 || share >= 1 {
 		return 0
 	}
-	p := time.Duration(float64(cpu)/share) - elapsed
-	if p < time.Millisecond {
-		return 0
-	}
-	return p
+	return max(debt+time.Duration(float64(cpu)/share)-elapsed, 0)
 }
 
 func (s *Service) report(f Finding) {

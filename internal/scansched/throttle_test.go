@@ -108,22 +108,23 @@ func TestCPUCapPausesWorker(t *testing.T) {
 	}
 }
 
-func TestPauseFor(t *testing.T) {
+func TestOwedPause(t *testing.T) {
 	ms := time.Millisecond
 	for _, tc := range []struct {
-		cpu, elapsed time.Duration
-		share        float64
-		want         time.Duration
+		debt, cpu, elapsed time.Duration
+		share              float64
+		want               time.Duration
 	}{
-		{10 * ms, 10 * ms, 0.5, 10 * ms},    // 10ms CPU at 50%: 20ms in all
-		{10 * ms, 10 * ms, 0.25, 30 * ms},   // 25%: 40ms in all
-		{10 * ms, 50 * ms, 0.5, 0},          // waited on I/O long enough already
-		{10 * ms, 10 * ms, 1, 0},            // no cap
-		{10 * ms, 10 * ms, -1, 0},           // no cap
-		{100 * time.Microsecond, 0, 0.5, 0}, // under a millisecond: not worth a timer
+		{0, 10 * ms, 10 * ms, 0.5, 10 * ms},   // 10ms CPU at 50%: 20ms in all
+		{0, 10 * ms, 10 * ms, 0.25, 30 * ms},  // 25%: 40ms in all
+		{0, 10 * ms, 50 * ms, 0.5, 0},         // waited on I/O long enough already
+		{20 * ms, 10 * ms, 50 * ms, 0.5, 0},   // the wait pays old debt off
+		{3 * ms, 1 * ms, 1 * ms, 0.5, 4 * ms}, // small pauses accumulate
+		{0, 10 * ms, 10 * ms, 1, 0},           // no cap
+		{50 * ms, 10 * ms, 10 * ms, -1, 0},    // no cap
 	} {
-		if got := pauseFor(tc.cpu, tc.elapsed, tc.share); got != tc.want {
-			t.Errorf("pauseFor(%s, %s, %.2f) = %s, want %s", tc.cpu, tc.elapsed, tc.share, got, tc.want)
+		if got := owed(tc.debt, tc.cpu, tc.elapsed, tc.share); got != tc.want {
+			t.Errorf("owed(%s, %s, %s, %.2f) = %s, want %s", tc.debt, tc.cpu, tc.elapsed, tc.share, got, tc.want)
 		}
 	}
 }
