@@ -17,8 +17,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -103,7 +105,27 @@ type backend struct {
 
 func (b *backend) Read() sqldb.Querier { return querier{b.pool} }
 
+// Write runs fn in a transaction, retrying (fn must be repeatable) when
+// PostgreSQL aborts it for a deadlock or a serialisation failure: two
+// uploads that share event ids in different orders wait on each other's
+// unique-index entries, and one of them is chosen as the victim.
 func (b *backend) Write(ctx context.Context, fn func(q sqldb.Querier) error) error {
+	const attempts = 5
+	for i := 1; ; i++ {
+		err := b.writeOnce(ctx, fn)
+		if err == nil || i == attempts || !retryable(err) {
+			return err
+		}
+		// Jitter so that the two victims do not collide again.
+		select {
+		case <-time.After(time.Duration(i) * time.Duration(1+mrand.IntN(10)) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+func (b *backend) writeOnce(ctx context.Context, fn func(q sqldb.Querier) error) error {
 	tx, err := b.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -116,6 +138,12 @@ func (b *backend) Write(ctx context.Context, fn func(q sqldb.Querier) error) err
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// retryable: deadlock_detected, serialization_failure.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // insertEvents inserts a whole batch in one statement from parallel

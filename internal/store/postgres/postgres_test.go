@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -92,4 +95,39 @@ func (s *Store) schemaForTest(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return sp
+}
+
+// TestOverlappingBatchesInOppositeOrders inserts the same events from
+// concurrent transactions in opposite orders, which makes PostgreSQL's
+// unique-index waits deadlock; the store must retry instead of failing an
+// upload.
+func TestOverlappingBatchesInOppositeOrders(t *testing.T) {
+	s := openFresh(t)
+	ctx := context.Background()
+	for round := 0; round < 3; round++ {
+		evs := storetest.GenEvents(uint64(500+round), 300)
+		rev := slices.Clone(evs)
+		slices.Reverse(rev)
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		for w := 0; w < 4; w++ {
+			batch := evs
+			if w%2 == 1 {
+				batch = rev
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := s.AppendEvents(ctx, batch)
+				if err != nil {
+					t.Errorf("round %d writer %d: %v", round, w, err)
+				}
+				total.Add(int64(n))
+			}()
+		}
+		wg.Wait()
+		if total.Load() != 300 {
+			t.Fatalf("round %d: inserted %d in total, want 300", round, total.Load())
+		}
+	}
 }
