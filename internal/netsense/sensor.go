@@ -271,6 +271,9 @@ func (s *Sensor) flowEnd(f *flowtable.Flow, why flowtable.EndReason) {
 				rs.Flush(&st.sinks[dir])
 			}
 		}
+		if e, ok := st.stream.(proto.Ender); ok {
+			e.End()
+		}
 	}
 	var app proto.App
 	if st, ok := f.App.(*flowState); ok {

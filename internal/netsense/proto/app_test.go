@@ -121,3 +121,30 @@ func TestDICOMOversizedPDUIsSkipped(t *testing.T) {
 		t.Fatalf("got %d records", len(out))
 	}
 }
+
+func TestHTTPResponseBodies(t *testing.T) {
+	out := feed(AppHTTP, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+		ToClient, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc",
+		"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 4\r\n\r\n\x89PNG")
+	var bodies []string
+	for _, r := range out {
+		if v, ok := r.r.(*HTTPResponse); ok {
+			bodies = append(bodies, string(v.Body))
+		}
+	}
+	if strings.Join(bodies, "|") != "abc|" {
+		t.Errorf("response bodies %q", bodies)
+	}
+	// A body delimited by the connection's end is reported by End.
+	var got []Record
+	s := NewStream(AppHTTP, &DefaultLimits, func(_ int, r Record) { got = append(got, r) })
+	s.Data(ToServer, []byte("GET / HTTP/1.0\r\n\r\n"))
+	s.Data(ToClient, []byte("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>"))
+	if len(got) != 1 {
+		t.Fatalf("before End: %d records", len(got))
+	}
+	s.(Ender).End()
+	if len(got) != 2 || string(got[1].(*HTTPResponse).Body) != "<html>" {
+		t.Errorf("after End: %+v", got)
+	}
+}

@@ -17,7 +17,9 @@ type HTTPRequest struct {
 	BodyTruncated        bool
 }
 
-// HTTPResponse is one HTTP/1.x response head.
+// HTTPResponse is one HTTP/1.x response; it is emitted when its body has
+// been read (or the kept part is full), so Body holds up to
+// Limits.HTTPBody bytes of a textual body (none for binary content types).
 type HTTPResponse struct {
 	Version       string
 	Status        int
@@ -25,6 +27,8 @@ type HTTPResponse struct {
 	Server        string
 	ContentLength int64
 	Headers       [][2]string
+	Body          []byte
+	BodyTruncated bool
 }
 
 func (*HTTPRequest) isRecord()  {}
@@ -55,8 +59,20 @@ type httpDir struct {
 	chunk   chunkState
 	toClose bool // body runs to connection close
 	req     *HTTPRequest
+	resp    *HTTPResponse
+	keepIt  bool // the body is textual: keep it for inspection
 	body    []byte
 	trunc   bool
+}
+
+// Textual reports whether a content type is worth inspecting for
+// identifiers and JSON-RPC: text, JSON, XML, forms, or unspecified.
+// Binary bodies (images, archives, updates) are skipped, which also keeps
+// memory per flow small.
+func Textual(ct string) bool {
+	ct = strings.ToLower(ct)
+	return ct == "" || strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") || strings.Contains(ct, "xml") ||
+		strings.Contains(ct, "x-www-form-urlencoded") || strings.Contains(ct, "multipart/form-data") || strings.Contains(ct, "csv")
 }
 
 type chunkState struct {
@@ -79,7 +95,14 @@ func newHTTP(lim *Limits, emit Emit) *httpStream {
 	return h
 }
 
-func (h *httpStream) Gap(dir int) { h.d[dir].head.dead = true }
+func (h *httpStream) Gap(dir int) {
+	d := &h.d[dir]
+	if d.resp != nil { // report what arrived before the hole
+		d.trunc = true
+		h.emitResp(dir, d)
+	}
+	d.head.dead = true
+}
 
 func (h *httpStream) Data(dir int, p []byte) {
 	d := &h.d[dir]
@@ -151,6 +174,7 @@ func (h *httpStream) parseHead(dir int, d *httpDir, head []byte) {
 		if len(h.methods) < 64 {
 			h.methods = append(h.methods, r.Method)
 		}
+		d.keepIt = Textual(r.ContentType)
 		switch {
 		case chunked:
 			d.inBody, d.req = true, r
@@ -175,15 +199,16 @@ func (h *httpStream) parseHead(dir int, d *httpDir, head []byte) {
 			h.methods = h.methods[1:]
 		}
 	}
-	h.emit(dir, r)
+	d.keepIt = Textual(r.ContentType)
 	switch {
-	case method == "HEAD" || st < 200 || st == 204 || st == 304:
+	case method == "HEAD" || st < 200 || st == 204 || st == 304 || clen == 0:
+		h.emit(dir, r)
 	case chunked:
-		d.inBody = true
+		d.inBody, d.resp = true, r
 	case clen > 0:
-		d.inBody, d.remain = true, clen
-	case clen < 0:
-		d.inBody, d.toClose = true, true
+		d.inBody, d.remain, d.resp = true, clen, r
+	default:
+		d.inBody, d.toClose, d.resp = true, true, r
 	}
 }
 
@@ -206,7 +231,11 @@ func (h *httpStream) body(dir int, d *httpDir, p []byte) []byte {
 }
 
 func (h *httpStream) keep(d *httpDir, p []byte) {
-	if d.req == nil {
+	if d.req == nil && d.resp == nil || len(p) == 0 {
+		return
+	}
+	if !d.keepIt {
+		d.trunc = true
 		return
 	}
 	room := h.lim.HTTPBody - len(d.body)
@@ -214,14 +243,36 @@ func (h *httpStream) keep(d *httpDir, p []byte) {
 		p, d.trunc = p[:room], true
 	}
 	d.body = append(d.body, p...)
+	if d.toClose && d.trunc && d.resp != nil {
+		// A body that runs to the connection's end: report what we kept now.
+		h.emitResp(ToClient, d)
+	}
+}
+
+func (h *httpStream) emitResp(dir int, d *httpDir) {
+	d.resp.Body, d.resp.BodyTruncated = d.body, d.trunc
+	h.emit(dir, d.resp)
+	d.resp, d.body = nil, nil
 }
 
 func (h *httpStream) endBody(dir int, d *httpDir) {
-	if d.req != nil {
+	switch {
+	case d.req != nil:
 		d.req.Body, d.req.BodyTruncated = d.body, d.trunc
 		h.emit(dir, d.req)
+	case d.resp != nil:
+		h.emitResp(dir, d)
 	}
-	d.inBody, d.req, d.body = false, nil, nil
+	d.inBody, d.req, d.resp, d.body, d.trunc = false, nil, nil, nil, false
+}
+
+// End reports a response whose body ran to the end of the connection.
+func (h *httpStream) End() {
+	for dir := range h.d {
+		if d := &h.d[dir]; d.resp != nil {
+			h.emitResp(dir, d)
+		}
+	}
 }
 
 func (h *httpStream) chunked(dir int, d *httpDir, p []byte) []byte {

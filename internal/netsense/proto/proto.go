@@ -40,6 +40,11 @@ type Stream interface {
 	Gap(dir int)
 }
 
+// Ender is implemented by streams that hold a message until the
+// connection ends (an HTTP body delimited by close); the sensor calls End
+// when the flow leaves the table.
+type Ender interface{ End() }
+
 // App names the protocol recognised on a flow.
 type App string
 

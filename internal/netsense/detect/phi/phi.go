@@ -3,7 +3,8 @@
 // patient attributes, and HTTP requests whose URL or body contains
 // personal identifiers (Chinese resident ID numbers with a valid GB 11643
 // check digit, mainland mobile numbers, Luhn-valid bank cards), sent from
-// a home network to an address outside it. The same data between internal
+// a home network to an address outside it (requests from inside, and
+// responses of internal web applications to outside clients). The same data between internal
 // hosts is normal clinical traffic and is not reported.
 package phi
 
@@ -76,7 +77,7 @@ func (*Detector) Observe(env *analysis.Env, o *analysis.Observation) {
 			return
 		}
 		found := pii.Find([]byte(r.URI))
-		if len(r.Body) > 0 && textual(r.ContentType) {
+		if len(r.Body) > 0 && proto.Textual(r.ContentType) {
 			found = append(found, pii.Find(r.Body)...)
 		}
 		if len(found) < min || len(found) == 0 {
@@ -85,6 +86,19 @@ func (*Detector) Observe(env *analysis.Env, o *analysis.Observation) {
 		ev := summary(found)
 		ev["method"], ev["host"] = r.Method, r.Host
 		emit(RuleHTTP, fmt.Sprintf("%s: %s %s to %s (%s)", RuleHTTP.Name, r.Method, r.Host, dst, counts(found)), ev)
+	case *proto.HTTPResponse:
+		// An internal web application answering an outside client: the
+		// response body is what leaves.
+		if o.Dir != flowtable.ToClient || len(r.Body) == 0 || !proto.Textual(r.ContentType) {
+			return
+		}
+		found := pii.Find(r.Body)
+		if len(found) < min || len(found) == 0 {
+			return
+		}
+		ev := summary(found)
+		ev["status"], ev["content_type"] = r.Status, r.ContentType
+		emit(RuleHTTP, fmt.Sprintf("%s: response %d from %s to %s (%s)", RuleHTTP.Name, r.Status, src, dst.Addr(), counts(found)), ev)
 	}
 }
 
@@ -118,10 +132,4 @@ func counts(found []pii.Finding) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-func textual(ct string) bool {
-	ct = strings.ToLower(ct)
-	return ct == "" || strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") || strings.Contains(ct, "xml") ||
-		strings.Contains(ct, "x-www-form-urlencoded") || strings.Contains(ct, "multipart/form-data")
 }

@@ -63,3 +63,30 @@ func TestPatientDataLeaving(t *testing.T) {
 		})
 	}
 }
+
+func TestPatientDataInResponsesToOutsideClients(t *testing.T) {
+	body := `{"patients":[{"name":"x","idcard":"110101199003074514","phone":"13800138000"}]}`
+	resp := func(client string, ct string) []capture.Packet {
+		c := pcaptest.NewConv(pcaptest.Base, client, 40000, "10.0.0.80", 80)
+		c.Send(true, []byte("GET /api/patients HTTP/1.1\r\nHost: his.hospital.example\r\n\r\n"))
+		c.Send(false, []byte("HTTP/1.1 200 OK\r\nContent-Type: "+ct+"\r\n\r\n"+body)) // body runs to the close
+		return c.Close()
+	}
+	tests := []struct {
+		name string
+		pkts []capture.Packet
+		want string
+	}{
+		{"json to an outside client", resp("198.51.100.9", "application/json"), "phi.http-outbound 10.0.0.80->198.51.100.9"},
+		{"json to an inside client", resp("10.0.0.5", "application/json"), ""},
+		{"binary content type is not inspected", resp("198.51.100.9", "application/octet-stream"), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(detecttest.Rules(detecttest.Run(t, nil, nil, phi.New(), tc.pkts)), ";")
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
