@@ -134,7 +134,16 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 		e.log.Debug("matched", "packages", len(inv.Packages), "findings", len(findings), "took", time.Since(start))
 	}
 	var patches []winpatch.Result
+	var smb1 *winpatch.SMB1
 	if inv.OS.Family == "windows" {
+		reg := opts.Registry
+		if reg == nil && !opts.NoLive {
+			reg = inventory.LiveRegistry()
+		}
+		if reg != nil {
+			st := winpatch.SMB1State(inv.OS, reg, nil)
+			smb1 = &st
+		}
 		h := winpatch.Host{OS: inv.OS, Hotfixes: inv.Hotfixes, Files: inv.Files, DomainController: *dc}
 		if *srvSys != "" {
 			h.Files = map[string]string{"srv.sys": *srvSys}
@@ -152,8 +161,18 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 				winpatch.Result
 			}{"windows-patch", p})
 		}
+		if smb1 != nil {
+			enc.Encode(struct {
+				Kind string `json:"kind"`
+				winpatch.SMB1
+			}{"smb1", *smb1})
+		}
 	} else {
-		fmt.Fprintf(e.stdout, "host %s: %s, %d packages\n\n", inv.Host, osName(inv.OS), len(inv.Packages))
+		host := inv.Host
+		if host == "" {
+			host = "(recorded inventory)"
+		}
+		fmt.Fprintf(e.stdout, "host %s: %s, %d packages\n\n", host, osName(inv.OS), len(inv.Packages))
 		if err := vuln.WriteTable(e.stdout, findings); err != nil {
 			return &exitCode{code: 2, err: err}
 		}
@@ -163,10 +182,14 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 			for _, p := range patches {
 				fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.ID, p.Status, p.Reason)
 			}
+			if smb1 != nil {
+				fmt.Fprintf(tw, "  SMBv1 server\t%s\t%s\n", smb1State(smb1.Server), smb1.ServerWhy)
+				fmt.Fprintf(tw, "  SMBv1 client\t%s\t%s\n", smb1State(smb1.Client), smb1.ClientWhy)
+			}
 			tw.Flush()
 		}
 	}
-	vulnerable := len(findings) > 0
+	vulnerable := len(findings) > 0 || (smb1 != nil && smb1.Server == winpatch.Vulnerable)
 	for _, p := range patches {
 		vulnerable = vulnerable || p.Status == winpatch.Vulnerable
 	}
@@ -352,4 +375,14 @@ func parseInterleaved(e *env, fs *flag.FlagSet, args []string) ([]string, error)
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+func smb1State(s winpatch.Status) string {
+	switch s {
+	case winpatch.Vulnerable:
+		return "ENABLED"
+	case winpatch.Patched:
+		return "disabled"
+	}
+	return "unknown"
 }

@@ -37,7 +37,9 @@ func Collect(ctx context.Context, o Options) (Inventory, error) {
 		root = string(filepath.Separator)
 	}
 	var inv Inventory
-	inv.Host, _ = os.Hostname()
+	if !o.OnlyExplicit && o.Root == "" {
+		inv.Host, _ = os.Hostname() // a recorded inventory is not this host
+	}
 	under := func(rel ...string) string { return filepath.Join(append([]string{root}, rel...)...) }
 
 	pick := func(explicit string, defaults ...string) (string, bool) {
@@ -152,6 +154,9 @@ func Collect(ctx context.Context, o Options) (Inventory, error) {
 // collectWindows adds the OS identity, programs and hotfixes read from a
 // registry.
 func collectWindows(reg Registry, inv *Inventory) {
+	if name := WindowsComputerName(reg); name != "" {
+		inv.Host = name
+	}
 	if o, err := WindowsOS(reg); err == nil {
 		inv.OS = o
 	} else {

@@ -300,6 +300,9 @@ func TestWindowsRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if tt.file == "testdata/win7-sp1-unpatched.reg" && inv.Host != "CT-WS07" {
+			t.Errorf("host %q, want the recorded computer name", inv.Host)
+		}
 		if inv.OS.ProductName != tt.product || inv.OS.WindowsVersion() != tt.version || inv.OS.Family != "windows" {
 			t.Errorf("%s: os %+v", tt.file, inv.OS)
 		}

@@ -16,7 +16,18 @@ const (
 	regUninstall      = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`
 	regUninstall32    = `HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall`
 	regCBSPackages    = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\Packages`
+	regComputerName   = `HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`
 )
+
+// WindowsComputerName returns the NetBIOS computer name, or "".
+func WindowsComputerName(reg Registry) string {
+	v, err := reg.Values(regComputerName)
+	if err != nil {
+		return ""
+	}
+	name, _ := v.Get("ComputerName")
+	return name
+}
 
 // WindowsOS reads the edition, build and UBR from the registry.
 func WindowsOS(reg Registry) (OS, error) {
