@@ -134,6 +134,10 @@ func TestGenuineRecords(t *testing.T) {
 			[]string{"CVE-2023-32681|2.31.0|CVE-2023-32681,GHSA-j8r2-6x86-q33q,PYSEC-2023-74"}},
 		{"pypi requests fixed", []inventory.Package{{Name: "requests", Version: "2.31.0", Ecosystem: "PyPI", Manager: inventory.Pip}}, nil},
 		{"pypi requests 2.3.0rc1 is before introduced 2.3.0", []inventory.Package{{Name: "requests", Version: "2.3.0rc1", Ecosystem: "PyPI", Manager: inventory.Pip}}, nil},
+		{"alpine v3.8 libcrypto1.0 from origin openssl (apk order)", []inventory.Package{{Name: "libcrypto1.0", Version: "1.0.2p-r0", SourceName: "openssl", SourceVersion: "1.0.2p-r0", Ecosystem: "Alpine:v3.8", Manager: inventory.APK}},
+			[]string{"CVE-2018-5407|1.0.2q-r0|CVE-2018-5407"}},
+		{"alpine v3.8 fixed", []inventory.Package{{Name: "libcrypto1.0", Version: "1.0.2q-r0", SourceName: "openssl", SourceVersion: "1.0.2q-r0", Ecosystem: "Alpine:v3.8", Manager: inventory.APK}}, nil},
+		{"alpine v3.19 not listed", []inventory.Package{{Name: "libcrypto3", Version: "1.0.2p-r0", SourceName: "openssl", SourceVersion: "1.0.2p-r0", Ecosystem: "Alpine:v3.19", Manager: inventory.APK}}, nil},
 		{"go stdlib", []inventory.Package{{Name: "stdlib", Version: "1.22.4", Ecosystem: "Go", Manager: inventory.GoBin}},
 			[]string{"CVE-2024-24791|1.22.5|CVE-2024-24791,GO-2024-2963"}},
 	}
