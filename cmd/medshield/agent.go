@@ -67,15 +67,20 @@ func runAgentRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "agent run", "agent run [--state DIR]", `
 Runs the agent in the foreground until SIGINT/SIGTERM: uploads spooled
 events, sends a heartbeat every 30 s, runs commands from the server (ping,
-collect-inventory) and sends a host inventory at start and every 6 h.`)
+collect-inventory, kill-process, quarantine-file, restore-file,
+delete-quarantined, collect-file, isolate, unisolate), sends a host inventory
+at start and every 6 h, looks for cryptominers every 30 s and, with
+--protect, runs the ransomware shield.`)
 	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
 	var protect stringList
 	fs.Var(&protect, "protect", "run the ransomware shield on these folders (repeatable; needs root on Linux; see docs/guard.md)")
 	kill := fs.Bool("kill", true, "let the ransomware shield kill the offending process tree")
+	miners := fs.Bool("miners", true, "detect cryptominers (Linux)")
+	killMiners := fs.Bool("kill-miners", false, "kill detected miners and quarantine their binary (default: alert only)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill})
+	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill, Miners: *miners, KillMiners: *killMiners})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,9 @@ import (
 	"github.com/medshield/medshield/internal/agent/upload"
 	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/guard"
+	"github.com/medshield/medshield/internal/guard/miner"
+	"github.com/medshield/medshield/internal/quarantine"
+	"github.com/medshield/medshield/internal/response"
 )
 
 // Options configure an agent.
@@ -35,6 +38,10 @@ type Options struct {
 	// Linux); KillRansomware lets it kill the offending process tree.
 	Protect        []string
 	KillRansomware bool
+	// Miners enables cryptominer detection (Linux); KillMiners kills them
+	// (and quarantines their binary), otherwise they are only reported.
+	Miners     bool
+	KillMiners bool
 }
 
 // Agent is an enrolled, running agent.
@@ -45,6 +52,7 @@ type Agent struct {
 	spool   *spool.Spool
 	client  *http.Client
 	started time.Time
+	resp    *response.Executor
 
 	emitMu sync.Mutex
 }
@@ -75,7 +83,19 @@ func New(opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("open spool: %w", err)
 	}
 	tr := &http.Transport{TLSClientConfig: tlsCfg, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: 2 * time.Minute}
-	return &Agent{opts: opts, cfg: cfg, log: log, spool: sp, client: &http.Client{Transport: tr}, started: time.Now()}, nil
+	a := &Agent{opts: opts, cfg: cfg, log: log, spool: sp, client: &http.Client{Transport: tr}, started: time.Now()}
+	q, err := quarantine.Open(filepath.Join(opts.StateDir, "quarantine"))
+	if err != nil {
+		log.Warn("quarantine store unavailable; quarantine commands will fail", "err", err)
+	}
+	// The server's addresses are resolved now: once isolated, DNS may be
+	// blocked, and isolation must always keep the server reachable.
+	servers, err := response.ServerAddrs(context.Background(), cfg.Server)
+	if err != nil {
+		log.Warn("cannot resolve the server for isolation", "err", err)
+	}
+	a.resp = &response.Executor{Quarantine: q, Servers: servers, Log: log}
+	return a, nil
 }
 
 // Config returns the agent's enrolment configuration.
@@ -154,6 +174,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("inventory", a.inventoryLoop)
 	if len(a.opts.Protect) > 0 {
 		run("guard", a.guardLoop)
+	}
+	if a.opts.Miners {
+		run("miners", a.minerLoop)
 	}
 	a.log.Info("agent running", "server", a.cfg.Server, "hospital", a.cfg.Hospital, "department", a.cfg.Department)
 	<-ctx.Done()
@@ -276,7 +299,16 @@ func (a *Agent) execute(ctx context.Context, c commandMsg) {
 			result["event_id"] = id
 		}
 	default:
-		status, result["error"] = "failed", "unknown command "+c.Name
+		if !isResponseCommand(c.Name) {
+			status, result["error"] = "failed", "unknown command "+c.Name
+			break
+		}
+		res, err := a.resp.Execute(ctx, c.Name, c.Args)
+		if err != nil {
+			status, result["error"] = "failed", err.Error()
+		} else {
+			result["result"] = res
+		}
 	}
 	ev := event.New(event.KindEvent, "agent.command", c.Name)
 	ev.Category = "agent"
@@ -347,6 +379,39 @@ func (a *Agent) guardLoop(ctx context.Context) {
 	})
 	if err != nil && ctx.Err() == nil {
 		a.log.Error("ransomware shield stopped", "err", err)
+	}
+}
+
+func isResponseCommand(name string) bool {
+	for _, c := range response.Commands {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// minerLoop looks for cryptominers every 30 s.
+func (a *Agent) minerLoop(ctx context.Context) {
+	d := miner.New(miner.Options{Self: os.Getpid()})
+	err := d.Run(ctx, 30*time.Second, func(f miner.Finding) {
+		action := "alert-only"
+		if a.opts.KillMiners {
+			action = "killed"
+			if err := miner.Kill(f); err != nil {
+				action = "kill-failed"
+			} else if f.Exe != "" && !f.ExeDeleted && a.resp.Quarantine != nil {
+				if _, err := a.resp.Quarantine.Quarantine(f.Exe, quarantine.Reason{Rule: "medshield.miner", Source: "miner"}); err == nil {
+					action = "killed+quarantined"
+				}
+			}
+		}
+		if err := a.Emit(f.Event(action)); err != nil {
+			a.log.Error("spool miner alert", "err", err)
+		}
+	})
+	if err != nil && ctx.Err() == nil && !errors.Is(err, miner.ErrUnsupported) {
+		a.log.Warn("miner detection stopped", "err", err)
 	}
 }
 

@@ -91,13 +91,24 @@ func (s *Server) handleRevokeHost(w http.ResponseWriter, r *http.Request, p *Pri
 	writeJSON(w, http.StatusOK, map[string]string{"status": "revoked"})
 }
 
-// AgentCommands are the command names agents understand in this version.
-var AgentCommands = map[string]bool{"ping": true, "collect-inventory": true}
+// AgentCommands are the command names agents understand in this version:
+// status commands and the active responses of internal/response.
+var AgentCommands = map[string]bool{
+	"ping": true, "collect-inventory": true,
+	"kill-process": true, "quarantine-file": true, "restore-file": true, "delete-quarantined": true,
+	"collect-file": true, "isolate": true, "unisolate": true,
+}
+
+// adminCommands change the host's network or destroy evidence: admins only.
+var adminCommands = map[string]bool{"isolate": true, "unisolate": true, "delete-quarantined": true}
 
 // SendCommand queues a command for an agent and wakes its long poll.
 func (s *Server) SendCommand(r *http.Request, p *Principal, agentID, name string, args json.RawMessage) (store.Command, error) {
 	if !AgentCommands[name] {
 		return store.Command{}, fmt.Errorf("unknown command %q", name)
+	}
+	if adminCommands[name] && p.User.Role != store.RoleAdmin {
+		return store.Command{}, fmt.Errorf("command %q needs the admin role", name)
 	}
 	if len(args) > 64<<10 {
 		return store.Command{}, errors.New("command arguments too large")
