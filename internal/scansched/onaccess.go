@@ -67,11 +67,18 @@ func (oa *onAccess) addTree(root string, enqueue bool) error {
 			return nil
 		}
 		if enqueue && d.Type().IsRegular() {
+			if len(oa.pending) >= maxPending(oa.cfg) {
+				oa.s.onAccess.add(&oa.s.onAccess.Dropped, 1)
+				return nil
+			}
 			oa.pending[p] = time.Now().Add(oa.cfg.Debounce)
 		}
 		return nil
 	})
 }
+
+// maxPending bounds the files waiting out their debounce period.
+func maxPending(c OnAccessConfig) int { return 4 * c.QueueSize }
 
 func (oa *onAccess) run(ctx context.Context) {
 	defer oa.fsw.Close()
@@ -134,6 +141,10 @@ func (oa *onAccess) event(ev fsnotify.Event) {
 			return
 		}
 		// Every write pushes the due time back: scan once, when quiet.
+		if _, ok := oa.pending[ev.Name]; !ok && len(oa.pending) >= maxPending(oa.cfg) {
+			oa.s.onAccess.add(&oa.s.onAccess.Dropped, 1) // a write storm: bounded memory
+			return
+		}
 		oa.pending[ev.Name] = time.Now().Add(oa.cfg.Debounce)
 	case ev.Has(fsnotify.Remove), ev.Has(fsnotify.Rename):
 		delete(oa.pending, ev.Name)

@@ -2,8 +2,10 @@ package scansched
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -189,5 +191,55 @@ func TestRunStartsDueScheduledScanAndRecordsIt(t *testing.T) {
 	c, _ := OpenCache(cachePath, 0, "v")
 	if last := c.LastRun("hourly"); last.IsZero() || time.Since(last) > time.Minute {
 		t.Fatalf("last run not persisted: %v", last)
+	}
+}
+
+func TestOnAccessBoundsPendingFilesInAWriteStorm(t *testing.T) {
+	root := t.TempDir()
+	col := newCollector()
+	svc, err := New(Config{OnAccess: OnAccessConfig{Paths: []string{root}, Debounce: time.Hour, QueueSize: 5}}, newFake("v"), col.callbacks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- svc.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	for i := 0; i < 60; i++ {
+		os.WriteFile(filepath.Join(root, fmt.Sprintf("f%02d.exe", i)), []byte("MZ"), 0o644)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for svc.OnAccessStats().Dropped < int64(60-maxPending(OnAccessConfig{QueueSize: 5})) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	// 20 pending allowed (4 × queue size); the events of the other 40 files
+	// (a create and a write each) are dropped and counted; a scheduled scan
+	// picks those files up.
+	if got := svc.OnAccessStats().Dropped; got < 40 || got > 80 {
+		t.Fatalf("dropped %d, want 40 to 80", got)
+	}
+}
+
+func TestRunLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	root := t.TempDir()
+	svc, err := New(Config{OnAccess: OnAccessConfig{Paths: []string{root}},
+		Scans: []ScanConfig{{Name: "s", Schedule: "every 1 hours", Paths: []string{root}}}}, newFake("v"), Callbacks{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- svc.Run(ctx) }()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+	for i := 0; i < 50 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Run returned, %d before", n, before)
 	}
 }

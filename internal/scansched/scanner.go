@@ -68,7 +68,7 @@ type Stats struct {
 	Errors     int64 `json:"errors"`      // files that could not be scanned
 	TooLarge   int64 `json:"too_large"`   // skipped: over MaxFileSize
 	Excluded   int64 `json:"excluded"`    // files and directories excluded by globs or type
-	Dropped    int64 `json:"dropped"`     // on-access only: queue full
+	Dropped    int64 `json:"dropped"`     // on-access only: change events dropped (queue or pending set full, watcher overflow)
 	WalkErrors int64 `json:"walk_errors"` // unreadable directories
 }
 

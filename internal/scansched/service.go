@@ -82,6 +82,9 @@ const (
 	outError
 )
 
+// keepBuffer is the largest read buffer a worker keeps between files.
+const keepBuffer = 1 << 20
+
 // worker holds one scanning goroutine's reusable buffer.
 type worker struct {
 	buf  bytes.Buffer
@@ -129,9 +132,13 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 	}
 	h := sha256.New()
 	w.buf.Reset()
-	if w.buf.Cap() > 4*DefaultMaxFileSize { // don't pin a huge buffer forever
-		w.buf = bytes.Buffer{}
-	}
+	defer func() {
+		// Keep a small buffer for the many small files; drop a large one
+		// at once so an idle agent does not hold a 64 MiB buffer.
+		if w.buf.Cap() > keepBuffer {
+			w.buf = bytes.Buffer{}
+		}
+	}()
 	w.buf.Grow(int(fi.Size()) + 1)
 	lr := &limitedReader{ctx: ctx, r: io.LimitReader(f, maxSize+1), l: s.lim}
 	n, err := w.buf.ReadFrom(io.TeeReader(lr, h))

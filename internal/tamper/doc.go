@@ -18,5 +18,5 @@
 // can read the secret, clear the immutable flag and kill the agent); it
 // raises the bar and makes every attempt visible. It sends nothing itself:
 // the agent turns Attempts into alerts. Any package may import it; it
-// imports only the standard library, x/sys and fsnotify.
+// imports the standard library, x/sys, fsnotify and internal/event.
 package tamper
