@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -246,7 +247,15 @@ func (c *Console) host(w http.ResponseWriter, r *http.Request, p *server.Princip
 			inv = buf.String()
 		}
 	}
-	c.render(w, r, p, "host", http.StatusOK, view{Notice: r.URL.Query().Get("notice"), Data: map[string]any{"Host": c.srv.View(a), "Inventory": inv}})
+	cmds := make([]string, 0, len(server.AgentCommands))
+	for name := range server.AgentCommands {
+		cmds = append(cmds, name)
+	}
+	sort.Strings(cmds)
+	// Command results come back as events of dataset agent.command.
+	res, _ := c.srv.Store().QueryEvents(r.Context(), store.EventQuery{HostID: a.ID, Fields: map[string]string{"event.dataset": "agent.command"}, Limit: 10})
+	c.render(w, r, p, "host", http.StatusOK, view{Notice: r.URL.Query().Get("notice"), Data: map[string]any{
+		"Host": c.srv.View(a), "Inventory": inv, "Commands": cmds, "Results": res.Events}})
 }
 
 func (c *Console) revokeHost(w http.ResponseWriter, r *http.Request, p *server.Principal) {
@@ -270,7 +279,15 @@ func (c *Console) sendCommand(w http.ResponseWriter, r *http.Request, p *server.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	cmd, err := c.srv.SendCommand(r, p, r.PathValue("id"), r.PostFormValue("name"), nil)
+	var args json.RawMessage
+	if raw := strings.TrimSpace(r.PostFormValue("args")); raw != "" {
+		if !json.Valid([]byte(raw)) || !strings.HasPrefix(raw, "{") {
+			http.Error(w, "arguments must be a JSON object", http.StatusBadRequest)
+			return
+		}
+		args = json.RawMessage(raw)
+	}
+	cmd, err := c.srv.SendCommand(r, p, r.PathValue("id"), r.PostFormValue("name"), args)
 	if err != nil {
 		c.fail(w, r, p, "hosts", err)
 		return
