@@ -301,7 +301,7 @@ func (c *compiler) fieldTest(fs *syntax.FieldSpec) (node, error) {
 		if keyword {
 			return &keywordTest{view: v, all: all, ms: ms}
 		}
-		return &strTest{field: field, view: v, all: all, ms: ms}
+		return newStrTest(field, v, all, ms)
 	}
 	single := true
 	var flat []strMatcher

@@ -20,6 +20,7 @@ type evalCtx struct {
 	kwHasLow bool
 	kwFilt   bigramFilter // of kwJoined
 	kwHasF   bool
+	active   []uint32 // compiled id -> generation in which the prefilter let it through
 }
 
 type slot struct {
@@ -45,6 +46,7 @@ func (c *evalCtx) reset(ev Event, nfields int) {
 		for i := range c.slots {
 			c.slots[i].gen = 0
 		}
+		clear(c.active)
 		c.gen = 1
 		c.kwGen = 0
 	}

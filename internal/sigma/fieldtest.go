@@ -16,6 +16,15 @@ type strTest struct {
 	view  view
 	all   bool
 	ms    []strMatcher
+	set   *valueSet // equality and suffix needles (not with all)
+}
+
+func newStrTest(field int, v view, all bool, ms []strMatcher) *strTest {
+	t := &strTest{field: field, view: v, all: all, ms: ms}
+	if !all {
+		t.set, t.ms = buildValueSet(ms)
+	}
+	return t
 }
 
 func (t *strTest) eval(c *evalCtx) bool {
@@ -24,6 +33,13 @@ func (t *strTest) eval(c *evalCtx) bool {
 		return false
 	}
 	vs := values(s, t.view)
+	if t.set != nil {
+		for _, v := range vs {
+			if t.set.match(v) {
+				return true
+			}
+		}
+	}
 	f := s.filter(t.view, vs)
 	if t.all {
 		for i := range t.ms {

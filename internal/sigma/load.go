@@ -225,6 +225,7 @@ func Compile(files []*syntax.File, opts Options) (*RuleSet, Diagnostics) {
 		rs.Rules = append(rs.Rules, e.rule)
 		rs.Stats.Correlation++
 	}
+	rs.buildPrefilter()
 	rs.pool.New = func() any { return &evalCtx{} }
 	diags.Sort()
 	return rs, diags
@@ -329,4 +330,44 @@ func (rs *RuleSet) route(c *compiled) {
 	for _, k := range keys {
 		rs.byKey[k] = append(rs.byKey[k], c)
 	}
+}
+
+// buildPrefilter numbers the compiled variants and indexes the necessary
+// conditions of those that have one (see prefilter.go).
+func (rs *RuleSet) buildPrefilter() {
+	seen := map[*compiled]bool{}
+	add := func(c *compiled) {
+		if seen[c] {
+			return
+		}
+		seen[c] = true
+		c.id = int32(len(rs.all))
+		rs.all = append(rs.all, c)
+		if atoms := necessary(c.cond); atoms != nil {
+			c.gated = true
+			rs.pf.add(c.id, atoms)
+		}
+	}
+	keys := make([]routeKey, 0, len(rs.byKey))
+	for k := range rs.byKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].channel != keys[j].channel {
+			return keys[i].channel < keys[j].channel
+		}
+		return keys[i].eventID < keys[j].eventID
+	})
+	for _, k := range keys {
+		for _, c := range rs.byKey[k] {
+			add(c)
+		}
+	}
+	for _, c := range rs.anyRouted {
+		add(c)
+	}
+	for _, c := range rs.generic {
+		add(c)
+	}
+	rs.pf.build()
 }

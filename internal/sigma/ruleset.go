@@ -42,6 +42,8 @@ type compiled struct {
 	cond      node
 	providers []string // lower-case; empty means any
 	variant   *Variant
+	id        int32 // index in RuleSet.all
+	gated     bool  // skipped unless the prefilter activates it
 }
 
 // Stats counts what a load produced.
@@ -70,6 +72,8 @@ type RuleSet struct {
 
 	correlations []*corrRule
 	pool         sync.Pool
+	all          []*compiled // every compiled variant, by id
+	pf           prefilter
 }
 
 // Mapping returns the logsource mapping the set was compiled with.
@@ -128,8 +132,21 @@ func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
 	}
 	provider := ""
 	start := len(out)
+	if len(c.active) < len(rs.all) {
+		c.active = make([]uint32, len(rs.all))
+	}
+	activated := false
 	for _, list := range chain {
 		for _, cr := range list {
+			if cr.gated {
+				if !activated {
+					rs.pf.activate(c)
+					activated = true
+				}
+				if c.active[cr.id] != c.gen {
+					continue // no needle of its necessary condition is in the event
+				}
+			}
 			if len(cr.providers) > 0 {
 				if provider == "" {
 					provider = strings.ToLower(scalar(ev, m.ProviderField))
