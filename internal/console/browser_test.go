@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,7 @@ func TestConsoleInRealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser hosts: %v", err)
 	}
+	shot(t, ctx, "hosts")
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(s.URL+"/events"),
 		chromedp.WaitVisible(css(`#event-search`)),
@@ -132,6 +134,7 @@ func TestConsoleInRealBrowser(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	shot(t, ctx, "events")
 	if err := chromedp.Do(ctx, chromedp.Click(css(`#lang-switch`))); err != nil {
 		t.Fatalf("browser language switch: %v", err)
 	}
@@ -143,6 +146,7 @@ func TestConsoleInRealBrowser(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	shot(t, ctx, "events-zh")
 	langLink, err = chromedp.Run(ctx, chromedp.Text(css(`#lang-switch`)))
 	if err != nil {
 		t.Fatalf("browser: %v", err)
@@ -157,4 +161,24 @@ func TestConsoleInRealBrowser(t *testing.T) {
 		t.Fatalf("after switching language: title %q, switch %q", title, langLink)
 	}
 	_ = cfg
+}
+
+// shot saves a 1366x768 screenshot when MEDSHIELD_SCREENSHOT_DIR is set (to
+// review the console at the smallest supported screen).
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("MEDSHIELD_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Logf("viewport: %v", err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Log(err)
+	}
 }
