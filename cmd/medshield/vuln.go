@@ -25,6 +25,7 @@ const vulnHelp = `Usage: medshield vuln <subcommand> [flags]
 
 Subcommands:
   scan         inventory this host (or given inventory files) and match it against OSV data
+  inventory    print this host's inventory as JSON (to match it elsewhere with scan --inventory)
   db import    store an OSV export (all.zip or a directory of records) in the data directory
   db update    download the per-ecosystem all.zip exports and import them
   db status    list the imported exports and flag stale ones
@@ -34,8 +35,9 @@ Run 'medshield vuln <subcommand> --help' for its flags. Documentation: docs/vuln
 
 func runVuln(ctx context.Context, e *env, args []string) error {
 	return subcommand(e, "vuln", args, map[string]func([]string) error{
-		"scan": func(a []string) error { return runVulnScan(ctx, e, a) },
-		"db":   func(a []string) error { return runVulnDB(ctx, e, a) },
+		"scan":      func(a []string) error { return runVulnScan(ctx, e, a, false) },
+		"inventory": func(a []string) error { return runVulnScan(ctx, e, a, true) },
+		"db":        func(a []string) error { return runVulnDB(ctx, e, a) },
 	}, vulnHelp)
 }
 
@@ -59,8 +61,15 @@ directory's imported exports (see 'medshield vuln db import').
 
 Exit status: 0 no findings, 1 findings, 2 errors.`
 
-func runVulnScan(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "vuln scan", "vuln scan [--dpkg-status FILE] [--rpm-db PATH] [--os-release FILE] [--osv DIR|ZIP]... [--format table|jsonl]", vulnScanDescription)
+func runVulnScan(ctx context.Context, e *env, args []string, inventoryOnly bool) error {
+	fs := newFlags(e, "vuln scan", "vuln scan [--dpkg-status FILE] [--rpm-db PATH] [--os-release FILE] [--inventory FILE.json] [--osv DIR|ZIP]... [--format table|jsonl]", vulnScanDescription)
+	if inventoryOnly {
+		fs = newFlags(e, "vuln inventory", "vuln inventory [--dpkg-status FILE] [--rpm-db PATH] [--os-release FILE] [--root DIR] ...", `
+Collects the inventory exactly as 'vuln scan' does and prints it as JSON
+(OS identity, packages with source names, hotfixes, file versions,
+warnings), for matching on another machine with 'vuln scan --inventory'.`)
+	}
+	invFile := fs.String("inventory", "", "inventory JSON written by 'medshield vuln inventory' (instead of collecting)")
 	dpkg := fs.String("dpkg-status", "", "dpkg status file (default on this host: /var/lib/dpkg/status)")
 	rpmdb := fs.String("rpm-db", "", "rpmdb.sqlite file or directory holding it")
 	apk := fs.String("apk-db", "", "apk installed database (lib/apk/db/installed)")
@@ -100,9 +109,21 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 		}
 		opts.Registry = reg
 	}
-	inv, err := inventory.Collect(ctx, opts)
-	if err != nil {
-		return &exitCode{code: 2, err: err}
+	var inv inventory.Inventory
+	if *invFile != "" {
+		b, err := os.ReadFile(*invFile)
+		if err != nil {
+			return &exitCode{code: 2, err: err}
+		}
+		if err := json.Unmarshal(b, &inv); err != nil {
+			return &exitCode{code: 2, err: fmt.Errorf("%s: %w", *invFile, err)}
+		}
+		opts.NoLive = true
+	} else {
+		var err error
+		if inv, err = inventory.Collect(ctx, opts); err != nil {
+			return &exitCode{code: 2, err: err}
+		}
 	}
 	if *hotfixes != "" {
 		f, err := os.Open(*hotfixes)
@@ -121,6 +142,14 @@ func runVulnScan(ctx context.Context, e *env, args []string) error {
 	}
 	for _, w := range inv.Warnings {
 		e.log.Warn("inventory", "problem", w)
+	}
+	if inventoryOnly {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(inv); err != nil {
+			return &exitCode{code: 2, err: err}
+		}
+		return nil
 	}
 
 	var findings []vuln.Finding
