@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -99,5 +100,24 @@ func TestWatcherRejectsBadSetup(t *testing.T) {
 		if err == nil {
 			t.Errorf("Run(%+v) succeeded", w)
 		}
+	}
+}
+
+func TestWatcherLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	w := &Watcher{Dirs: []string{t.TempDir()}, Report: func(Attempt) {}}
+	go func() { done <- w.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Run returned, %d before", n, before)
 	}
 }
