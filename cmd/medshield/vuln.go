@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -333,7 +334,7 @@ the others.`)
 	base := fs.String("url", "https://osv-vulnerabilities.storage.googleapis.com", "base URL of the export bucket or mirror")
 	timeout := fs.Duration("timeout", 30*time.Minute, "time limit for all downloads")
 	var ecos stringList
-	fs.Var(&ecos, "ecosystem", "ecosystem to download (repeatable; default: "+fmt.Sprint(osv.DefaultEcosystems)+")")
+	fs.Var(&ecos, "ecosystem", "ecosystem to download (repeatable or comma-separated; default: "+strings.Join(osv.DefaultEcosystems, ", ")+")")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
