@@ -110,7 +110,7 @@ func (b *backend) Read() sqldb.Querier { return querier{b.pool} }
 // uploads that share event ids in different orders wait on each other's
 // unique-index entries, and one of them is chosen as the victim.
 func (b *backend) Write(ctx context.Context, fn func(q sqldb.Querier) error) error {
-	const attempts = 5
+	const attempts = 10
 	for i := 1; ; i++ {
 		err := b.writeOnce(ctx, fn)
 		if err == nil || i == attempts || !retryable(err) {
@@ -118,7 +118,7 @@ func (b *backend) Write(ctx context.Context, fn func(q sqldb.Querier) error) err
 		}
 		// Jitter so that the two victims do not collide again.
 		select {
-		case <-time.After(time.Duration(i) * time.Duration(1+mrand.IntN(10)) * time.Millisecond):
+		case <-time.After(time.Duration(i) * time.Duration(1+mrand.IntN(20)) * time.Millisecond):
 		case <-ctx.Done():
 			return err
 		}
