@@ -161,6 +161,11 @@ func (oa *onAccess) worker(ctx context.Context) {
 		if !ok {
 			return
 		}
+		// Links are not followed on access: a planted link must not make
+		// the agent read files elsewhere.
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
 		if !oa.cfg.AllFiles && !interestingFile(p) {
 			st.add(&st.Excluded, 1)
 			continue

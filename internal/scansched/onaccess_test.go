@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -241,5 +242,37 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after Run returned, %d before", n, before)
+	}
+}
+
+func TestInterruptedScheduledScanIsNotARun(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"a.bin": "small", "big.bin": strings.Repeat("x", 1<<20)})
+	cachePath := filepath.Join(t.TempDir(), "cache")
+	started := make(chan struct{}, 1)
+	svc, err := New(Config{CachePath: cachePath, BytesPerSecond: 64 << 10, ProgressInterval: time.Millisecond,
+		Scans: []ScanConfig{{Name: "nightly", Schedule: "every 6 hours", Paths: []string{root}}}},
+		newFake("v"), Callbacks{Progress: func(Progress) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+		}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- svc.Run(ctx) }()
+	select { // a.bin done: the scan is running; big.bin takes 16 s at 64 KiB/s
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("scheduled scan did not start")
+	}
+	cancel()
+	<-done
+	c, _ := OpenCache(cachePath, 0, "v")
+	if last := c.LastRun("nightly"); !last.IsZero() {
+		t.Fatalf("interrupted scan recorded as a run at %v", last)
 	}
 }

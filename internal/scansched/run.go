@@ -75,9 +75,14 @@ func (s *Service) schedule(ctx context.Context, sc ScanConfig) {
 			return
 		case <-t.C:
 		}
-		start := time.Now()
+		prev, start := s.cache.LastRun(sc.Name), time.Now()
 		s.cache.SetLastRun(sc.Name, start)
 		sum, err := s.ScanPaths(ctx, sc, SourceScheduled)
+		if sum.Cancelled {
+			// Interrupted (shutdown): not a run, so the next start sees the
+			// slot as missed and scans again.
+			s.cache.SetLastRun(sc.Name, prev)
+		}
 		if err != nil {
 			s.log.Error("scheduled scan", "scan", sc.Name, "err", err)
 		} else {
