@@ -215,14 +215,14 @@ func BenchmarkAnalyseMixed1MIOC(b *testing.B) {
 	benchAnalyse(b, []string{mixedCapture(b)}, set)
 }
 
-// BenchmarkAnalyseMixedFromFile includes reading the pcap from disk.
-func BenchmarkAnalyseMixedFromFile(b *testing.B) {
+// BenchmarkAnalyseMixedFromFile1MIOC includes reading the pcap from disk.
+func BenchmarkAnalyseMixedFromFile1MIOC(b *testing.B) {
+	set := million(b)
 	f := mixedCapture(b)
-	_, wire := loadPackets(b, f)
-	pk, _ := loadPackets(b, f)
+	pk, wire := loadPackets(b, f)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		s, _ := netsense.New(netsense.Options{Detectors: detect.All()})
+		s, _ := netsense.New(netsense.Options{IOC: set, Detectors: detect.All()})
 		if err := s.RunFile(context.Background(), f); err != nil {
 			b.Fatal(err)
 		}

@@ -199,7 +199,9 @@ func (h *httpStream) parseHead(dir int, d *httpDir, head []byte) {
 			h.methods = h.methods[1:]
 		}
 	}
-	d.keepIt = Textual(r.ContentType)
+	// Responses nearly always name their type; one without is usually a
+	// download, so only declared textual bodies are kept.
+	d.keepIt = r.ContentType != "" && Textual(r.ContentType)
 	switch {
 	case method == "HEAD" || st < 200 || st == 204 || st == 304 || clen == 0:
 		h.emit(dir, r)
@@ -237,6 +239,13 @@ func (h *httpStream) keep(d *httpDir, p []byte) {
 	if !d.keepIt {
 		d.trunc = true
 		return
+	}
+	if d.body == nil {
+		n := h.lim.HTTPBody
+		if d.remain > 0 && d.remain < int64(n) {
+			n = int(d.remain)
+		}
+		d.body = make([]byte, 0, min(n, max(len(p), 4096)))
 	}
 	room := h.lim.HTTPBody - len(d.body)
 	if len(p) > room {
