@@ -247,7 +247,7 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 
 func TestInterruptedScheduledScanIsNotARun(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{"a.bin": "small", "big.bin": strings.Repeat("x", 1<<20)})
+	writeTree(t, root, map[string]string{"big.bin": strings.Repeat("x", 1<<20)})
 	cachePath := filepath.Join(t.TempDir(), "cache")
 	started := make(chan struct{}, 1)
 	svc, err := New(Config{CachePath: cachePath, BytesPerSecond: 64 << 10, ProgressInterval: time.Millisecond,
@@ -264,7 +264,7 @@ func TestInterruptedScheduledScanIsNotARun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
-	select { // a.bin done: the scan is running; big.bin takes 16 s at 64 KiB/s
+	select { // the scan is running; big.bin takes 16 s at 64 KiB/s
 	case <-started:
 	case <-time.After(5 * time.Second):
 		t.Fatal("scheduled scan did not start")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,8 +41,7 @@ func (s *Service) ScanPaths(ctx context.Context, sc ScanConfig, src Source) (Sum
 		}
 	}()
 
-	var progMu sync.Mutex
-	lastProg := time.Now()
+	var current atomic.Value // string: the file most recently started
 	for i := 0; i < s.cfg.Workers; i++ {
 		wg.Add(1)
 		go func() {
@@ -52,22 +52,36 @@ func (s *Service) ScanPaths(ctx context.Context, sc ScanConfig, src Source) (Sum
 				if ctx.Err() != nil {
 					continue // drain so the walker can finish
 				}
+				current.Store(p)
 				s.scanFile(ctx, &w, p, src, sum.ScanID, maxSize, &st)
-				progMu.Lock()
-				due := time.Since(lastProg) >= s.cfg.ProgressInterval
-				if due {
-					lastProg = time.Now()
-				}
-				progMu.Unlock()
-				if due && s.cb.Progress != nil {
+			}
+		}()
+	}
+	// Progress on a clock, not per file: one large file can take minutes.
+	stop := make(chan struct{})
+	var pwg sync.WaitGroup
+	if s.cb.Progress != nil {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			t := time.NewTicker(s.cfg.ProgressInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					cur, _ := current.Load().(string)
 					s.cbMu.Lock()
-					s.cb.Progress(Progress{ScanID: sum.ScanID, Name: sc.Name, Stats: st.snapshot(), Current: p})
+					s.cb.Progress(Progress{ScanID: sum.ScanID, Name: sc.Name, Stats: st.snapshot(), Current: cur})
 					s.cbMu.Unlock()
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	close(stop)
+	pwg.Wait()
 
 	sum.Finished = time.Now()
 	sum.Stats = st.snapshot()
