@@ -370,4 +370,19 @@ func (rs *RuleSet) buildPrefilter() {
 		add(c)
 	}
 	rs.pf.build()
+	gates := func(cs []*compiled) []int32 {
+		out := make([]int32, len(cs))
+		for i, c := range cs {
+			out[i] = -1
+			if c.gated {
+				out[i] = c.id
+			}
+		}
+		return out
+	}
+	rs.gateKey = make(map[routeKey][]int32, len(rs.byKey))
+	for k, cs := range rs.byKey {
+		rs.gateKey[k] = gates(cs)
+	}
+	rs.gateAny, rs.gateGeneric = gates(rs.anyRouted), gates(rs.generic)
 }

@@ -141,7 +141,12 @@ type sufIndex struct {
 type prefilter struct {
 	fields  []*pfField
 	pending []pendingAtoms
+	// one bit per hashed trigram of any field's index: most trigrams of a
+	// value are in no index, and a bit test is cheaper than a map lookup
+	gramBits [1024]uint64
 }
+
+func gramBit(g uint32) uint32 { return g * 2654435761 >> 16 }
 
 type pendingAtoms struct {
 	id    int32
@@ -208,6 +213,8 @@ func (p *prefilter) build() {
 					}
 				}
 				f.gram[best] = appendID(f.gram[best], pa.id)
+				h := gramBit(best)
+				p.gramBits[h>>6] |= 1 << (h & 63)
 			}
 		}
 	}
@@ -251,7 +258,11 @@ func (p *prefilter) activate(c *evalCtx) {
 			}
 			if len(f.gram) > 0 {
 				for i := 0; i+3 <= len(v); i++ {
-					if ids, ok := f.gram[gram(v, i)]; ok {
+					g := gram(v, i)
+					if h := gramBit(g); p.gramBits[h>>6]&(1<<(h&63)) == 0 {
+						continue
+					}
+					if ids, ok := f.gram[g]; ok {
 						mark(ids)
 					}
 				}

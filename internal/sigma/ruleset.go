@@ -74,6 +74,11 @@ type RuleSet struct {
 	pool         sync.Pool
 	all          []*compiled // every compiled variant, by id
 	pf           prefilter
+	// gate ids parallel to the routing lists (id when gated, else -1),
+	// so the candidate loop reads a dense array before touching a rule
+	gateKey     map[routeKey][]int32
+	gateAny     []int32
+	gateGeneric []int32
 }
 
 // Mapping returns the logsource mapping the set was compiled with.
@@ -119,16 +124,19 @@ func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
 	c.names = rs.syms.names
 	m := rs.mapping
 	var chain [3][]*compiled
+	var gates [3][]int32
 	channel := strings.ToLower(scalar(ev, m.ChannelField))
 	if channel == "" {
-		chain[0] = rs.generic
+		chain[0], gates[0] = rs.generic, rs.gateGeneric
 	} else {
 		eid := scalar(ev, m.EventIDField)
-		chain[0] = rs.byKey[routeKey{channel: channel, eventID: eid}]
+		k := routeKey{channel: channel, eventID: eid}
+		chain[0], gates[0] = rs.byKey[k], rs.gateKey[k]
 		if eid != "" {
-			chain[1] = rs.byKey[routeKey{channel: channel}]
+			k = routeKey{channel: channel}
+			chain[1], gates[1] = rs.byKey[k], rs.gateKey[k]
 		}
-		chain[2] = rs.anyRouted
+		chain[2], gates[2] = rs.anyRouted, rs.gateAny
 	}
 	provider := ""
 	start := len(out)
@@ -136,14 +144,15 @@ func (rs *RuleSet) match(c *evalCtx, ev Event, out []Match) []Match {
 		c.active = make([]uint32, len(rs.all))
 	}
 	activated := false
-	for _, list := range chain {
-		for _, cr := range list {
-			if cr.gated {
+	for li, list := range chain {
+		gate := gates[li]
+		for j, cr := range list {
+			if id := gate[j]; id >= 0 {
 				if !activated {
 					rs.pf.activate(c)
 					activated = true
 				}
-				if c.active[cr.id] != c.gen {
+				if c.active[id] != c.gen {
 					continue // no needle of its necessary condition is in the event
 				}
 			}
