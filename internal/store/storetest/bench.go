@@ -23,22 +23,31 @@ type BenchOpener func(b *testing.B) store.Store
 // from writers concurrent goroutines, b.N events in total, reported as
 // events/s. Event content comes from GenEvents (about 600 bytes of JSON on
 // average, like a process or network event) with fresh ids.
-func BenchAppend(b *testing.B, open BenchOpener) {
+func BenchAppend(b *testing.B, open BenchOpener) { BenchAppendServer(b, open, nil) }
+
+// BenchAppendServer is BenchAppend that also reports the CPU time used
+// outside this process, as measured by serverCPU (for example the
+// PostgreSQL server processes), as server-cpu-µs/event.
+func BenchAppendServer(b *testing.B, open BenchOpener, serverCPU func() time.Duration) {
 	for _, batch := range []int{100, 1000} {
 		for _, writers := range []int{1, 10} {
 			b.Run(fmt.Sprintf("batch=%d/writers=%d", batch, writers), func(b *testing.B) {
-				benchAppend(b, open(b), batch, writers)
+				benchAppend(b, open(b), batch, writers, serverCPU)
 			})
 		}
 	}
 }
 
-func benchAppend(b *testing.B, s store.Store, batch, writers int) {
+func benchAppend(b *testing.B, s store.Store, batch, writers int, serverCPU func() time.Duration) {
 	ctx := context.Background()
 	tmpl := GenEvents(99, 4096)
 	var seq atomic.Uint64
 	var next atomic.Int64
 	b.ResetTimer()
+	var srv0 time.Duration
+	if serverCPU != nil {
+		srv0 = serverCPU()
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
@@ -80,6 +89,11 @@ func benchAppend(b *testing.B, s store.Store, batch, writers int) {
 		// CPU of the whole process (database included, for PostgreSQL
 		// only the client side).
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+	}
+	if serverCPU != nil {
+		if srv := serverCPU() - srv0; srv > 0 {
+			b.ReportMetric(float64(srv.Microseconds())/float64(b.N), "server-cpu-µs/event")
+		}
 	}
 }
 
