@@ -13,7 +13,8 @@
 // (priority_linux.go).
 //
 // What it does not do: it takes no action on detections (quarantine and
-// alerts are the caller's, through the Callbacks), knows nothing of the agent,
-// spool or server, and does not parse files. Any package may import it; the
-// agent is its intended user.
+// alerts are the caller's, through the Callbacks; Finding.Event renders an
+// alert), knows nothing of the agent, spool or server, and does not parse
+// files. It imports internal/event and internal/yara (for the adapter only).
+// Any package may import it; the agent is its intended user.
 package scansched
