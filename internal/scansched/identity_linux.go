@@ -18,3 +18,7 @@ func identityOf(fi os.FileInfo) (fileID, bool) {
 		MTime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec), CTime: int64(st.Ctim.Sec)*1e9 + int64(st.Ctim.Nsec),
 	}, true
 }
+
+// fileIdentity is the identity of an open file (the same as identityOf on
+// Linux, where FileInfo carries the inode).
+func fileIdentity(f *os.File, fi os.FileInfo) (fileID, bool) { return identityOf(fi) }

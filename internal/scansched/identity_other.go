@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package scansched
 
@@ -8,3 +8,5 @@ import "os"
 // GetFileInformationByHandle); only the content-hash level of the cache is
 // used, which still avoids rescans but not rereads.
 func identityOf(fi os.FileInfo) (fileID, bool) { return fileID{}, false }
+
+func fileIdentity(f *os.File, fi os.FileInfo) (fileID, bool) { return identityOf(fi) }

@@ -125,7 +125,7 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		st.add(&st.TooLarge, 1)
 		return outTooLarge
 	}
-	id, hasID := identityOf(fi)
+	id, hasID := fileIdentity(f, fi)
 	if hasID && s.cache.cleanID(id) {
 		st.add(&st.Cached, 1)
 		return outCached
@@ -160,7 +160,7 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 	// Only remember the identity if the file did not change while read.
 	var idp *fileID
 	if fi2, err := f.Stat(); err == nil && hasID {
-		if id2, ok := identityOf(fi2); ok && id2 == id {
+		if id2, ok := fileIdentity(f, fi2); ok && id2 == id {
 			idp = &id
 		}
 	}

@@ -209,3 +209,22 @@ func TestScanCancelled(t *testing.T) {
 		t.Fatalf("cancelled=%v after %s, stats %+v", sum.Cancelled, time.Since(start), sum.Stats)
 	}
 }
+
+func TestWalkDepthIsBounded(t *testing.T) {
+	root := t.TempDir()
+	deep := root
+	for i := 0; i < maxDepth+5; i++ {
+		deep = filepath.Join(deep, "d")
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Skip("cannot create a deep tree here:", err)
+	}
+	os.WriteFile(filepath.Join(root, "d", "shallow.exe"), []byte(marker), 0o644)
+	os.WriteFile(filepath.Join(deep, "deep.exe"), []byte(marker), 0o644)
+	col := newCollector()
+	svc, _ := New(Config{BytesPerSecond: -1}, newFake("v"), col.callbacks(), nil)
+	sum, _ := svc.ScanPaths(context.Background(), ScanConfig{Paths: []string{root}}, SourceOnDemand)
+	if sum.Stats.Detected != 1 || sum.Stats.WalkErrors != 1 {
+		t.Fatalf("stats %+v: want the shallow file found and one walk error for the depth limit", sum.Stats)
+	}
+}

@@ -37,7 +37,7 @@ func (s *Service) ScanPaths(ctx context.Context, sc ScanConfig, src Source) (Sum
 		s.lockLowPriority()
 		w := walker{ctx: ctx, sc: &sc, st: &st, out: paths, seen: map[fileID]bool{}}
 		for _, root := range sc.Paths {
-			w.walk(root, true)
+			w.walk(root, true, 0)
 		}
 	}()
 
@@ -106,10 +106,18 @@ type walker struct {
 	seen map[fileID]bool // directories entered, when following links
 }
 
+// maxDepth bounds directory nesting: the last defence against link loops
+// where no inode identifies directories (Windows junctions).
+const maxDepth = 128
+
 // walk visits p; root is true for the configured paths (which are scanned
 // even if they are links).
-func (w *walker) walk(p string, root bool) {
+func (w *walker) walk(p string, root bool, depth int) {
 	if w.ctx.Err() != nil {
+		return
+	}
+	if depth > maxDepth {
+		w.st.add(&w.st.WalkErrors, 1)
 		return
 	}
 	fi, err := os.Lstat(p)
@@ -145,7 +153,7 @@ func (w *walker) walk(p string, root bool) {
 			w.st.add(&w.st.WalkErrors, 1)
 		}
 		for _, e := range entries {
-			w.walk(filepath.Join(p, e.Name()), false)
+			w.walk(filepath.Join(p, e.Name()), false, depth+1)
 		}
 	case fi.Mode().IsRegular():
 		if len(w.sc.Include) > 0 && !w.sc.Include.Match(p) {
