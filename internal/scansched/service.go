@@ -172,7 +172,7 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		return outCached
 	}
 	st.add(&st.Scanned, 1)
-	dets, err := s.sc.Scan(ctx, path, w.buf.Bytes())
+	dets, err := s.safeScan(ctx, path, w.buf.Bytes())
 	hexSum := hex.EncodeToString(sum[:])
 	switch {
 	case err != nil:
@@ -189,6 +189,17 @@ func (s *Service) scanFile(ctx context.Context, w *worker, path string, src Sour
 		s.report(Finding{Source: src, ScanID: scanID, Path: path, Size: n, SHA256: hexSum, Detections: dets, Time: time.Now()})
 	}
 	return outScanned
+}
+
+// safeScan calls the Scanner, turning a panic (a bug in an engine or a
+// module, triggered by a hostile file) into an error for that file.
+func (s *Service) safeScan(ctx context.Context, path string, data []byte) (dets []Detection, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("scanner panic: %v", r)
+		}
+	}()
+	return s.sc.Scan(ctx, path, data)
 }
 
 // dutyCycle keeps the worker's CPU at most MaxCPU of its wall time. The

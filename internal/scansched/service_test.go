@@ -228,3 +228,29 @@ func TestWalkDepthIsBounded(t *testing.T) {
 		t.Fatalf("stats %+v: want the shallow file found and one walk error for the depth limit", sum.Stats)
 	}
 }
+
+type panicky struct{}
+
+func (panicky) Scan(ctx context.Context, name string, data []byte) ([]Detection, error) {
+	if strings.Contains(name, "boom") {
+		panic("engine bug")
+	}
+	return nil, nil
+}
+func (panicky) RulesVersion() string { return "p" }
+
+func TestScannerPanicIsAnErrorForThatFile(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"boom.exe": "x", "fine.exe": "y"})
+	col := newCollector()
+	svc, _ := New(Config{BytesPerSecond: -1}, panicky{}, col.callbacks(), nil)
+	sum, _ := svc.ScanPaths(context.Background(), ScanConfig{Paths: []string{root}}, SourceOnDemand)
+	if sum.Stats.Errors != 1 || sum.Stats.Scanned != 2 || len(col.findings) != 1 || !strings.Contains(col.findings[0].Err.Error(), "engine bug") {
+		t.Fatalf("stats %+v findings %+v", sum.Stats, col.findings)
+	}
+	// The failed file is not cached as clean.
+	sum, _ = svc.ScanPaths(context.Background(), ScanConfig{Paths: []string{root}}, SourceOnDemand)
+	if sum.Stats.Errors != 1 || sum.Stats.Cached != 1 {
+		t.Fatalf("second scan %+v", sum.Stats)
+	}
+}
