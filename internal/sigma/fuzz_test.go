@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,7 +32,15 @@ func FuzzCompileAndMatch(f *testing.F) {
 		if rs.Stats.Rejected > len(diags.Errors()) {
 			t.Fatalf("%d rejected with %d errors", rs.Stats.Rejected, len(diags.Errors()))
 		}
-		rs.Match(ev)
+		got := ids(rs.Match(ev))
+		// The prefilter may only skip rules that cannot match.
+		plain, _ := Compile([]*syntax.File{file}, Options{Mapping: testMapping(), Placeholders: map[string][]string{"Admins": {"root"}}})
+		for _, c := range plain.all {
+			c.gated = false
+		}
+		if want := ids(plain.Match(ev)); !slices.Equal(got, want) {
+			t.Fatalf("with prefilter %v, without %v", got, want)
+		}
 		c := rs.NewCorrelator()
 		for _, r := range rs.Rules {
 			c.Observe(ev, parseTimeOrZero("2024-01-01T00:00:00Z"), []Match{{Rule: r}}, nil)
