@@ -63,6 +63,34 @@ func TestS0EveryCorpusRuleLoadsOrIsRejectedWithReason(t *testing.T) {
 	if st.Loaded < 3500 {
 		t.Errorf("only %d rules loaded", st.Loaded)
 	}
+
+	// The specification's own example rules (correlations, filters) and the
+	// correlation examples: some refer to rules that exist only in the
+	// specification's prose, and must be rejected with that reason.
+	extra := []string{filepath.Join(root, "spec/v2.1.0/tests"), filepath.Join(root, "correlation-examples")}
+	rs2, diags2, err := LoadPaths(extra, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2 := rs2.Stats
+	if st2.Loaded+st2.Correlation+st2.Rejected+st2.Filters != st2.Documents || st2.Rejected > len(diags2.Errors()) {
+		t.Errorf("spec examples: counts do not add up: %+v, %d errors", st2, len(diags2.Errors()))
+	}
+	for _, d := range diags2.Errors() {
+		if d.Message == "" || d.Pos.Line == 0 {
+			t.Errorf("diagnostic without position or reason: %s", d)
+		}
+	}
+	if st2.Correlation < 3 {
+		t.Errorf("only %d correlation rules of the examples compile", st2.Correlation)
+	}
+	t.Logf("S0 (spec examples and correlation examples): %d files, %d documents: %d detection, %d correlations, %d filters, %d rejected",
+		st2.Files, st2.Documents, st2.Loaded, st2.Correlation, st2.Filters, st2.Rejected)
+	if testing.Verbose() {
+		for _, d := range diags2 {
+			t.Log(d.String())
+		}
+	}
 }
 
 type manifestRow struct {
