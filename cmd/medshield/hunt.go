@@ -41,7 +41,7 @@ Example:
   medshield hunt --sigma rules/windows --level high --format jsonl logs/`)
 	var sigmaPaths stringList
 	fs.Var(&sigmaPaths, "sigma", "Sigma rule directory or file (repeatable, or comma-separated)")
-	mapping := fs.String("mapping", "", "logsource mapping file (default: the embedded rules/sigma/logsources.yml)")
+	mapping := fs.String("mapping", "", "logsource mapping file (default: the embedded rules/sigma/mapping/logsources.yml)")
 	from := fs.String("from", "", "only events at or after this time")
 	to := fs.String("to", "", "only events before this time")
 	format := fs.String("format", "table", "output format: table, csv or jsonl")

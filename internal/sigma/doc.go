@@ -5,7 +5,7 @@
 //
 // Loading never stops on a bad rule: every rule either compiles or is
 // rejected with a Diagnostic (file:line:col, rule id and reason). Logsources
-// are routed by data (a Mapping, embedded from rules/sigma/logsources.yml)
+// are routed by data (a Mapping, embedded from rules/sigma/mapping/logsources.yml)
 // to channels, providers and event ids, and a pre-index on Channel and
 // EventID means an event meets only the rules that can match it. Regular
 // expressions run on Go's RE2 engine (linear time); PCRE-only features are

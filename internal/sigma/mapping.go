@@ -33,7 +33,7 @@ type Variant struct {
 }
 
 // Mapping routes logsources to events. It is data: the default is embedded
-// from rules/sigma/logsources.yml and a site may replace it (--mapping).
+// from rules/sigma/mapping/logsources.yml and a site may replace it (--mapping).
 type Mapping struct {
 	// Common lists the fields every event of a routed product has.
 	Common []string `yaml:"common"`
@@ -83,13 +83,13 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 	return &m, nil
 }
 
-// DefaultMapping returns the embedded mapping (rules/sigma/logsources.yml).
+// DefaultMapping returns the embedded mapping (rules/sigma/mapping/logsources.yml).
 func DefaultMapping() (*Mapping, error) {
-	data, err := rules.Sigma.ReadFile("sigma/logsources.yml")
+	data, err := rules.Sigma.ReadFile("sigma/mapping/logsources.yml")
 	if err != nil {
 		return nil, fmt.Errorf("embedded sigma mapping: %w", err)
 	}
-	return ParseMapping("rules/sigma/logsources.yml", data)
+	return ParseMapping("rules/sigma/mapping/logsources.yml", data)
 }
 
 func set(xs []string) map[string]bool {
