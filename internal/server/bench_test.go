@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/server/servertest"
 	"github.com/medshield/medshield/internal/store/postgres"
@@ -39,6 +41,7 @@ func BenchmarkIngestHTTPS(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				b.Cleanup(func() { dropSchema(dsn, schema) })
 				return servertest.StartWith(b, st, b.TempDir())
 			})
 		})
@@ -110,4 +113,16 @@ func enrollB(b *testing.B, s *servertest.Server, tok string) *http.Client {
 	}
 	b.Cleanup(func() { os.RemoveAll(dir) })
 	return enrollClient(b, s, tok, dir)
+}
+
+// dropSchema removes a benchmark's PostgreSQL schema.
+func dropSchema(dsn, schema string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
 }
