@@ -68,10 +68,6 @@ func (m *Matcher) match(inv inventory.Inventory, memo map[string][]Finding) []Fi
 	// openssl give one finding per CVE.
 	groups := map[sourceKey][]string{}
 	var order []sourceKey
-	var extra []struct {
-		k   sourceKey
-		bin string
-	}
 	for _, p := range inv.Packages {
 		if p.Ecosystem == "" {
 			continue
@@ -82,20 +78,6 @@ func (m *Matcher) match(inv inventory.Inventory, memo map[string][]Finding) []Fi
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], p.Name)
-		// RPM-based advisories name binary packages (openssl-libs), so
-		// those are looked up under the binary name as well.
-		if version.ForEcosystem(p.Ecosystem) == version.SchemeRPM && p.Name != name {
-			extra = append(extra, struct {
-				k   sourceKey
-				bin string
-			}{sourceKey{p.Ecosystem, p.Name, p.Version}, p.Name})
-		}
-	}
-	for _, e := range extra {
-		if _, ok := groups[e.k]; !ok {
-			order = append(order, e.k)
-			groups[e.k] = []string{e.bin}
-		}
 	}
 	var out []Finding
 	for _, k := range order {
@@ -135,11 +117,30 @@ func (m *Matcher) match(inv inventory.Inventory, memo map[string][]Finding) []Fi
 }
 
 func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
+	scheme := version.ForEcosystem(k.eco)
 	entries := m.db.Lookup(k.eco, k.name)
+	if scheme == version.SchemeRPM {
+		// RPM advisories name binary packages (openssl-libs), and subpackages
+		// share the source's EVR: look the binaries up too, once each entry.
+		seen := map[*osv.Affected]bool{}
+		for _, e := range entries {
+			seen[e.Affected] = true
+		}
+		for _, b := range binaries {
+			if b == k.name {
+				continue
+			}
+			for _, e := range m.db.Lookup(k.eco, b) {
+				if !seen[e.Affected] {
+					seen[e.Affected] = true
+					entries = append(entries, e)
+				}
+			}
+		}
+	}
 	if len(entries) == 0 {
 		return nil
 	}
-	scheme := version.ForEcosystem(k.eco)
 	byKey := map[string]*Finding{}
 	var keys []string
 	for _, e := range entries {

@@ -203,17 +203,39 @@ func TestMerge(t *testing.T) {
 }
 
 func TestRPMBinaryNames(t *testing.T) {
+	// Rocky lists binary rpms; this advisory names both openssl and
+	// openssl-libs, which come from one source rpm: one finding.
 	v, err := osv.Parse([]byte(`{"id":"RLSA-2023:1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2023-0286"],
-	  "affected":[{"package":{"ecosystem":"Rocky Linux:9","name":"openssl-libs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-6.el9_2"}]}]}]}`))
+	  "affected":[
+	    {"package":{"ecosystem":"Rocky Linux:9","name":"openssl-libs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-6.el9_2"}]}]},
+	    {"package":{"ecosystem":"Rocky Linux:9","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-6.el9_2"}]}]}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := osv.NewDB()
 	db.Add(v)
-	inv := inventory.Inventory{Packages: []inventory.Package{{Name: "openssl-libs", Version: "1:3.0.7-5.el9", SourceName: "openssl", SourceVersion: "1:3.0.7-5.el9", Manager: inventory.RPMDB, Ecosystem: "Rocky Linux:9"}}}
-	fs := NewMatcher(db).Match(inv)
-	if len(fs) != 1 || fs[0].Key != "CVE-2023-0286" || fs[0].FixedVersion != "1:3.0.7-6.el9_2" {
-		t.Errorf("got %+v", fs)
+	rpm := func(name string) inventory.Package {
+		return inventory.Package{Name: name, Version: "1:3.0.7-5.el9", SourceName: "openssl", SourceVersion: "1:3.0.7-5.el9", Manager: inventory.RPMDB, Ecosystem: "Rocky Linux:9"}
+	}
+	for _, tt := range []struct {
+		name string
+		pkgs []inventory.Package
+		bins []string
+	}{
+		{"libs only", []inventory.Package{rpm("openssl-libs")}, []string{"openssl-libs"}},
+		{"both binaries", []inventory.Package{rpm("openssl-libs"), rpm("openssl")}, []string{"openssl", "openssl-libs"}},
+	} {
+		fs := NewMatcher(db).Match(inventory.Inventory{Packages: tt.pkgs})
+		if len(fs) != 1 || fs[0].Key != "CVE-2023-0286" || fs[0].FixedVersion != "1:3.0.7-6.el9_2" || !slices.Equal(fs[0].Binaries, tt.bins) || len(fs[0].Ranges) != 1 {
+			t.Errorf("%s: got %+v", tt.name, fs)
+		}
+	}
+	// On a Debian host binary names are never looked up.
+	deb := inventory.Package{Name: "openssl-libs", Version: "1.0", SourceName: "other", SourceVersion: "1.0", Manager: inventory.Dpkg, Ecosystem: "Debian:12"}
+	v2, _ := osv.Parse([]byte(`{"id":"DSA-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl-libs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}`))
+	db.Add(v2)
+	if fs := NewMatcher(db).Match(inventory.Inventory{Packages: []inventory.Package{deb}}); len(fs) != 0 {
+		t.Errorf("Debian binary name matched: %+v", fs)
 	}
 }
 
