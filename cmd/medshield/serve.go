@@ -16,8 +16,8 @@ import (
 	"github.com/medshield/medshield/internal/server"
 	"github.com/medshield/medshield/internal/sigma"
 	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/store/database"
 	"github.com/medshield/medshield/internal/store/retention"
-	"github.com/medshield/medshield/internal/store/sqlite"
 )
 
 // defaultDataDir is where `up` and `server` keep their state.
@@ -26,28 +26,7 @@ const defaultDataDir = "./medshield-data"
 // openStore opens the store named by dsn: "" or "sqlite:PATH" for SQLite
 // (default DATA/medshield.db), "postgres://..." for PostgreSQL.
 func openStore(ctx context.Context, dsn, dataDir string) (store.Store, error) {
-	switch {
-	case dsn == "":
-		return sqlite.Open(ctx, filepath.Join(dataDir, "medshield.db"), sqlite.Options{})
-	case strings.HasPrefix(dsn, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"), sqlite.Options{})
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return openPostgres(ctx, dsn)
-	}
-	return nil, fmt.Errorf("--db: unsupported DSN %q (use sqlite:PATH or postgres://...)", redactDSN(dsn))
-}
-
-// redactDSN hides a password in a DSN for error messages and logs.
-func redactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if c := strings.Index(rest[:at], ":"); c >= 0 {
-				return dsn[:i+3] + rest[:c] + ":***" + rest[at:]
-			}
-		}
-	}
-	return dsn
+	return database.Open(ctx, dsn, dataDir)
 }
 
 // serverSetup is a server ready to serve, with what `up` prints.
