@@ -362,7 +362,7 @@ func evalDir(r *Rule, env Env) (ruleValue, string) {
 func evalProcess(r *Rule, env Env) (ruleValue, string) {
 	list := env.Processes
 	if list == nil {
-		list = func() ([]string, error) { return procNames(env.Root) }
+		list = func() ([]string, error) { return processNames(env.Root) }
 	}
 	names, err := list()
 	if err != nil {
@@ -376,7 +376,8 @@ func evalProcess(r *Rule, env Env) (ruleValue, string) {
 	return ruleFalse, "no process " + r.Target
 }
 
-// procNames reads process names from ROOT/proc/*/comm.
+// procNames reads process names from ROOT/proc/*/comm (Linux, or a
+// recorded tree).
 func procNames(root string) ([]string, error) {
 	if root == "" {
 		root = "/"
