@@ -41,7 +41,7 @@ func TestSensorShipsAlertsToServer(t *testing.T) {
 		if ev.Rule == nil {
 			continue
 		}
-		if name := strings.ToLower(ev.Rule.Name); (strings.Contains(name, "eternalblue") || strings.Contains(name, "ms17-010")) {
+		if name := strings.ToLower(ev.Rule.Name); strings.Contains(name, "eternalblue") || strings.Contains(name, "ms17-010") {
 			found = true
 		}
 	}
@@ -49,4 +49,3 @@ func TestSensorShipsAlertsToServer(t *testing.T) {
 		t.Fatalf("%d alerts stored, none for MS17-010", n)
 	}
 }
-
