@@ -24,6 +24,7 @@ func TestOnAccessDetectsNewFileWithinBound(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
+	waitReady(t, svc)
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -178,6 +179,7 @@ func TestRunStartsDueScheduledScanAndRecordsIt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
+	waitReady(t, svc)
 	var s Summary
 	select {
 	case s = <-sums: // never ran: due at once
@@ -205,7 +207,7 @@ func TestOnAccessBoundsPendingFilesInAWriteStorm(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
-	time.Sleep(100 * time.Millisecond)
+	waitReady(t, svc)
 	for i := 0; i < 60; i++ {
 		os.WriteFile(filepath.Join(root, fmt.Sprintf("f%02d.exe", i)), []byte("MZ"), 0o644)
 	}
@@ -234,6 +236,7 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
+	waitReady(t, svc)
 	time.Sleep(200 * time.Millisecond)
 	cancel()
 	<-done
@@ -264,6 +267,7 @@ func TestInterruptedScheduledScanIsNotARun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx) }()
+	waitReady(t, svc)
 	select { // the scan is running; big.bin takes 16 s at 64 KiB/s
 	case <-started:
 	case <-time.After(5 * time.Second):
@@ -274,5 +278,14 @@ func TestInterruptedScheduledScanIsNotARun(t *testing.T) {
 	c, _ := OpenCache(cachePath, 0, "v")
 	if last := c.LastRun("nightly"); !last.IsZero() {
 		t.Fatalf("interrupted scan recorded as a run at %v", last)
+	}
+}
+
+func waitReady(t *testing.T, svc *Service) {
+	t.Helper()
+	select {
+	case <-svc.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatal("service not ready")
 	}
 }

@@ -56,6 +56,7 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		}
 	}()
+	s.readyOnce.Do(func() { close(s.ready) })
 	<-ctx.Done()
 	return nil
 }

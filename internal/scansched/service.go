@@ -28,6 +28,9 @@ type Service struct {
 	lim   *Limiter
 	slots chan struct{} // one token per concurrent file scan
 
+	ready     chan struct{} // closed once Run has its watches in place
+	readyOnce sync.Once
+
 	cbMu     sync.Mutex // callbacks are called one at a time
 	onAccess statsCounter
 	prioOnce sync.Once
@@ -50,9 +53,13 @@ func New(cfg Config, sc Scanner, cb Callbacks, log *slog.Logger) (*Service, erro
 		return nil, err
 	}
 	s := &Service{cfg: cfg, sc: sc, cb: cb, log: log.With("component", "scansched"), cache: cache,
-		lim: NewLimiter(cfg.BytesPerSecond, 0), slots: make(chan struct{}, cfg.Workers)}
+		lim: NewLimiter(cfg.BytesPerSecond, 0), slots: make(chan struct{}, cfg.Workers), ready: make(chan struct{})}
 	return s, nil
 }
+
+// Ready is closed once Run has set up on-access watches and started the
+// schedules: files written after that are seen.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
 
 // Cache returns the service's cache (for tests and status pages).
 func (s *Service) Cache() *Cache { return s.cache }

@@ -60,6 +60,8 @@ type Watcher struct {
 	// permissions are put back at once.
 	Repair *Policy
 	Report func(Attempt)
+	// Ready, if set, is called once every watch is in place.
+	Ready func()
 }
 
 // Run watches until ctx is done. It fails only if a watch cannot be set up.
@@ -89,6 +91,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if err := addTree(fsw, abs); err != nil {
 			return err
 		}
+	}
+	if w.Ready != nil {
+		w.Ready()
 	}
 	for {
 		select {

@@ -23,6 +23,8 @@ func TestWatcherReportsChangesToProtectedFiles(t *testing.T) {
 	got := make(chan Attempt, 100)
 	w := &Watcher{Dirs: []string{state}, Files: []string{bin}, Ignore: []string{"spool/**", "*.tmp"},
 		Repair: &Policy{Owner: -1}, Report: func(a Attempt) { got <- a }}
+	ready := make(chan struct{})
+	w.Ready = func() { close(ready) }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- w.Run(ctx) }()
@@ -32,7 +34,7 @@ func TestWatcherReportsChangesToProtectedFiles(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	time.Sleep(100 * time.Millisecond) // let the watches settle
+	<-ready
 
 	expect := func(path, op string) {
 		t.Helper()
