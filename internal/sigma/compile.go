@@ -236,6 +236,11 @@ func (c *compiler) fieldTest(fs *syntax.FieldSpec) (node, error) {
 				return nil, errAt(v.Pos, syntax.CodeRegex, "%s: %v", fieldLabel(fs), err)
 			}
 			t.res = append(t.res, re)
+			lit := ""
+			if m.reFlags == "" || !strings.Contains(m.reFlags, "i") {
+				lit = requiredLiteral(v.Text)
+			}
+			t.lits = append(t.lits, lit)
 		}
 		return t, nil
 	case m.cidr:

@@ -208,6 +208,7 @@ type reTest struct {
 	field int // -1: keywords
 	all   bool
 	res   []*regexp.Regexp
+	lits  []string // per regex, a literal every match contains ("" if none)
 }
 
 func (t *reTest) eval(c *evalCtx) bool {

@@ -1,6 +1,10 @@
 package sigma
 
-import "strings"
+import (
+	resyntax "regexp/syntax"
+	"strings"
+	"unicode/utf8"
+)
 
 // The prefilter skips rules that cannot match an event without evaluating
 // them. For each compiled rule it derives a necessary condition: a list of
@@ -33,6 +37,8 @@ func necessary(n node) []atom {
 	switch x := n.(type) {
 	case *strTest:
 		return strTestAtoms(x)
+	case *reTest:
+		return reTestAtoms(x)
 	case andNode:
 		var best []atom
 		for _, c := range x {
@@ -103,6 +109,65 @@ func strTestAtoms(t *strTest) []atom {
 		return nil
 	}
 	return out
+}
+
+// reTestAtoms: a case-sensitive regular expression with a required
+// literal needs that literal in the raw value, hence its folded form in the
+// folded value (folding is per character).
+func reTestAtoms(t *reTest) []atom {
+	if t.field < 0 {
+		return nil
+	}
+	var out []atom
+	for _, lit := range t.lits {
+		if len(lit) < 3 {
+			if t.all {
+				continue
+			}
+			return nil
+		}
+		out = append(out, atom{field: t.field, view: viewFolded, kind: atomGram, s: fold(lit)})
+		if t.all {
+			return out
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// requiredLiteral returns the longest case-sensitive literal that every
+// match of a regular expression contains, or "". Only literals at the top
+// level of the expression (or of a top-level group) count.
+func requiredLiteral(expr string) string {
+	re, err := resyntax.Parse(expr, resyntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	for re.Op == resyntax.OpCapture && len(re.Sub) == 1 {
+		re = re.Sub[0]
+	}
+	best := ""
+	consider := func(r *resyntax.Regexp) {
+		if r.Op == resyntax.OpLiteral && r.Flags&resyntax.FoldCase == 0 {
+			// U+FFFD also matches invalid bytes, which folding keeps as
+			// they are: such a literal proves nothing about the text.
+			if s := string(r.Rune); len(s) > len(best) && !strings.ContainsRune(s, utf8.RuneError) {
+				best = s
+			}
+		}
+	}
+	switch re.Op {
+	case resyntax.OpLiteral:
+		consider(re)
+	case resyntax.OpConcat:
+		for _, sub := range re.Sub {
+			consider(sub)
+		}
+	}
+	return best
 }
 
 // longestLiteral returns a literal every value the matcher accepts

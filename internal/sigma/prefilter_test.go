@@ -106,3 +106,22 @@ func TestPrefilterAtoms(t *testing.T) {
 		})
 	}
 }
+
+func TestRequiredLiteral(t *testing.T) {
+	cases := map[string]string{
+		`powershell.*-enc`:       "powershell",
+		`(abc|xyz)def`:           "def",
+		`^C:\\Windows\\Temp\\.*`: `C:\Windows\Temp\`,
+		`(?i)mimikatz`:           "",
+		`a|b`:                    "",
+		`(cmd\.exe /c)`:          "cmd.exe /c",
+		`x{2,}`:                  "x",
+		`[a-z]+\.(exe|dll)`:      ".",
+		`\\\\\?\\GLOBALROOT\\.*`: `\\?\GLOBALROOT\`,
+	}
+	for in, want := range cases {
+		if got := requiredLiteral(in); got != want {
+			t.Errorf("requiredLiteral(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
