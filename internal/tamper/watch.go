@@ -156,7 +156,10 @@ func (w *Watcher) handle(fsw *fsnotify.Watcher, ev fsnotify.Event, dirs []string
 		op = OpCreate
 		if root != "" {
 			if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
-				addTree(fsw, p) // a new subdirectory is protected too
+				// A new subdirectory is protected too; what was created in
+				// it before its watch existed is reported now.
+				addTree(fsw, p)
+				defer w.reportExisting(root, p)
 			}
 		}
 	case ev.Has(fsnotify.Write):
@@ -172,6 +175,15 @@ func (w *Watcher) handle(fsw *fsnotify.Watcher, ev fsnotify.Event, dirs []string
 		Check(pol) // the attempt is reported either way
 	}
 	w.emit(Attempt{Path: p, Op: op, Time: time.Now()})
+}
+
+func (w *Watcher) reportExisting(root, dir string) {
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && p != dir && !w.ignored(root, p) {
+			w.emit(Attempt{Path: p, Op: OpCreate, Time: time.Now()})
+		}
+		return nil
+	})
 }
 
 func (w *Watcher) ignored(root, p string) bool {

@@ -74,10 +74,14 @@ func TestWatcherReportsChangesToProtectedFiles(t *testing.T) {
 	}
 	os.Mkdir(filepath.Join(state, "newdir"), 0o755)
 	expect(filepath.Join(state, "newdir"), OpCreate)
-	time.Sleep(100 * time.Millisecond)
 	inner := filepath.Join(state, "newdir", "planted")
-	os.WriteFile(inner, []byte("x"), 0o644)
+	os.WriteFile(inner, []byte("x"), 0o644) // before or after the new watch: seen either way
 	expect(inner, OpCreate)
+	// A directory created with content at once (mkdir -p a/b; touch a/b/f).
+	nested := filepath.Join(state, "n1", "n2", "f")
+	os.MkdirAll(filepath.Dir(nested), 0o700)
+	os.WriteFile(nested, []byte("x"), 0o600)
+	expect(nested, OpCreate)
 	os.Remove(key)
 	expect(key, OpRemove)
 	// Replacing the binary by rename is seen through its directory.
