@@ -5,9 +5,9 @@ package yara
 import (
 	"context"
 	"fmt"
-	"strings"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 )
 

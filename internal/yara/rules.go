@@ -24,7 +24,7 @@ type Rules struct {
 	sources   []Source
 	includes  map[string][]byte
 	ac        *automaton
-	chained   []int // strings with parts
+	chained   []int     // strings with parts
 	pool      sync.Pool // *state, reused across scans
 }
 

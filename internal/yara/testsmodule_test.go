@@ -22,7 +22,9 @@ func (testsModule) Schema() *module.Type {
 	I := &module.Type{Kind: module.KindInteger}
 	F := &module.Type{Kind: module.KindFloat}
 	S := &module.Type{Kind: module.KindString}
-	st := func(fields ...module.Field) *module.Type { return &module.Type{Kind: module.KindStruct, Fields: fields} }
+	st := func(fields ...module.Field) *module.Type {
+		return &module.Type{Kind: module.KindStruct, Fields: fields}
+	}
 	arr := func(e *module.Type) *module.Type { return &module.Type{Kind: module.KindArray, Elem: e} }
 	dict := func(e *module.Type) *module.Type { return &module.Type{Kind: module.KindDict, Elem: e} }
 	fn := func(sigs ...*module.Signature) *module.Type { return &module.Type{Kind: module.KindFunc, Funcs: sigs} }
@@ -48,12 +50,16 @@ func (testsModule) Schema() *module.Type {
 			return module.Undef
 		}))},
 		module.Field{Name: "isum", Type: fn(
-			tFn("ii", module.KindInteger, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value { return module.Int(a[0].I + a[1].I) }),
+			tFn("ii", module.KindInteger, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
+				return module.Int(a[0].I + a[1].I)
+			}),
 			tFn("iii", module.KindInteger, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
 				return module.Int(a[0].I + a[1].I + a[2].I)
 			}))},
 		module.Field{Name: "fsum", Type: fn(
-			tFn("ff", module.KindFloat, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value { return module.Float(a[0].F + a[1].F) }),
+			tFn("ff", module.KindFloat, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
+				return module.Float(a[0].F + a[1].F)
+			}),
 			tFn("fff", module.KindFloat, func(_ *module.ScanContext, _ *module.Value, a []module.Value) module.Value {
 				return module.Float(a[0].F + a[1].F + a[2].F)
 			}))},
@@ -86,10 +92,10 @@ func (testsModule) Load(sc *module.ScanContext) (module.Value, error) {
 	ints[0], ints[1], ints[2], ints[256] = module.Int(0), module.Int(1), module.Int(2), module.Int(256)
 	structOf := func(f map[string]module.Value) module.Value { return module.Value{Kind: module.KindStruct, Fields: f} }
 	root := structOf(map[string]module.Value{
-		"constants": structOf(map[string]module.Value{"one": module.Int(1), "two": module.Int(2), "foo": str("foo"), "empty": str("")}),
-		"undefined": structOf(map[string]module.Value{}),
+		"constants":     structOf(map[string]module.Value{"one": module.Int(1), "two": module.Int(2), "foo": str("foo"), "empty": str("")}),
+		"undefined":     structOf(map[string]module.Value{}),
 		"integer_array": {Kind: module.KindArray, Items: ints},
-		"string_array": {Kind: module.KindArray, Items: []module.Value{str("foo"), str("bar"), str("baz"), str("foo\x00bar")}},
+		"string_array":  {Kind: module.KindArray, Items: []module.Value{str("foo"), str("bar"), str("baz"), str("foo\x00bar")}},
 		"integer_dict":  {Kind: module.KindDict, Dict: map[string]module.Value{}},
 		"string_dict":   {Kind: module.KindDict, Dict: map[string]module.Value{"foo": str("foo"), "bar": str("bar")}},
 		"struct_array": {Kind: module.KindArray, Items: []module.Value{module.Undef,
