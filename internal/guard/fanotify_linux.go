@@ -160,14 +160,11 @@ func (f *Fanotify) Run(ctx context.Context, out chan<- FileEvent) error {
 		}
 	}
 	defer f.Close()
-	if len(f.Canaries) > 0 {
-		tw, err := newTripwire(f.Canaries, os.Getpid())
-		if err != nil {
-			f.Logger.Warn("canary tripwire unavailable; canaries still score on write", "err", err)
-		} else {
-			f.trip = tw
-			defer tw.close()
-		}
+	if f.trip == nil && len(f.Canaries) > 0 {
+		f.Arm(f.Canaries)
+	}
+	if f.trip != nil {
+		defer f.trip.close()
 	}
 	// The reader runs on its own thread at a higher priority so that the
 	// canary verdicts and events keep up on a loaded workstation.
@@ -179,10 +176,6 @@ func (f *Fanotify) Run(ctx context.Context, out chan<- FileEvent) error {
 	}
 	tripBuf := make([]byte, 8192)
 	self := os.Getpid()
-	f.canarySet = map[string]bool{}
-	for _, c := range f.Canaries {
-		f.canarySet[c] = true
-	}
 	for ctx.Err() == nil {
 		n, err := unix.Poll(pfd, 200)
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -379,6 +372,25 @@ func execCmdline(pid int, exe string) string {
 		time.Sleep(time.Millisecond)
 	}
 	return last
+}
+
+// Arm guards the decoys at once (before Run starts reading), so that the
+// shield is protecting them when it reports ready.
+func (f *Fanotify) Arm(canaries []string) {
+	f.Canaries = canaries
+	f.canarySet = make(map[string]bool, len(canaries))
+	for _, c := range canaries {
+		f.canarySet[c] = true
+	}
+	if len(canaries) == 0 || f.trip != nil {
+		return
+	}
+	tw, err := newTripwire(canaries, os.Getpid())
+	if err != nil {
+		f.Logger.Warn("canary tripwire unavailable; canaries still score on write", "err", err)
+		return
+	}
+	f.trip = tw
 }
 
 // canaryTouched returns the decoy an event destroys: writing or renaming
