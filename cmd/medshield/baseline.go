@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -43,10 +44,13 @@ recorded tree can be audited. Command rules (c:) run only with
 host, not on the root. Registry rules read the live registry on Windows, or
 a recorded export given with --registry.
 
+--by-control dengbao_l3 prints the evidence per 等保2.0 control instead
+(符合/不符合/未检查 with the checks behind each), the basis of an evidence sheet.
+
 Exit status: 0 no check failed, 1 some check failed, 2 errors.`
 
 func runBaselineCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "baseline check", "baseline check [--policy FILE|DIR]... [--root DIR] [--registry FILE.reg] [--allow-commands] [--format text|jsonl]", baselineCheckDescription)
+	fs := newFlags(e, "baseline check", "baseline check [--policy FILE|DIR]... [--root DIR] [--registry FILE.reg] [--allow-commands] [--format text|jsonl] [--by-control dengbao_l3|cis]", baselineCheckDescription)
 	var policies stringList
 	fs.Var(&policies, "policy", "policy file or directory (repeatable; default: the embedded medshield baselines)")
 	root := fs.String("root", "", "filesystem root to evaluate (default /)")
@@ -54,6 +58,7 @@ func runBaselineCheck(ctx context.Context, e *env, args []string) error {
 	allow := fs.Bool("allow-commands", false, "run the policies' c: commands on this host (trusted policies only)")
 	format := fs.String("format", "text", "output format: text or jsonl")
 	verbose := fs.Bool("verbose", false, "also explain not-applicable checks")
+	report := fs.String("by-control", "", "group results by the controls of a framework instead: dengbao_l3 (等保2.0) or cis")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -97,9 +102,20 @@ func runBaselineCheck(ctx context.Context, e *env, args []string) error {
 		failed = failed || r.Failed > 0
 		results = append(results, r)
 	}
-	if *format == "jsonl" {
+	switch {
+	case *report != "" && *format == "jsonl":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		for _, c := range sca.ByControl(results, *report) {
+			if err = enc.Encode(c); err != nil {
+				break
+			}
+		}
+	case *report != "":
+		err = sca.WriteControlReport(e.stdout, sca.ByControl(results, *report))
+	case *format == "jsonl":
 		err = sca.WriteJSONL(e.stdout, results)
-	} else {
+	default:
 		err = sca.WriteText(e.stdout, results, *verbose)
 	}
 	if err != nil {

@@ -195,3 +195,31 @@ func TestBaselineWindows(t *testing.T) {
 		t.Error("server policy applied to a client")
 	}
 }
+
+func TestByControl(t *testing.T) {
+	p := loadBaseline(t)["medshield_windows_client"]
+	secpol, auditpol := p.Variables["$secpol"], p.Variables["$auditpol"]
+	// Hardened registry but the weak security policy export: password and
+	// lockout controls fail, the others pass.
+	env := Env{Registry: readReg(t, "testdata/win10-hardened.reg"), Commands: fakeCommands{secpol: secpolWeak, auditpol: auditHard}, Processes: procs{}.list}
+	res := Evaluate(context.Background(), p, env)
+	cs := ByControl([]PolicyResult{res}, "dengbao_l3")
+	status := map[string]Status{}
+	for _, c := range cs {
+		status[c.Control] = c.Status
+		if c.Status == Failed && len(c.Failed) == 0 {
+			t.Errorf("%s failed without a failed check", c.Control)
+		}
+	}
+	want := map[string]Status{"8.1.4.1a": Failed, "8.1.4.1b": Failed, "8.1.4.1c": Passed, "8.1.4.3a": Passed, "8.1.4.4b": Passed, "8.1.4.5a": Passed, "8.1.4.2b": Failed}
+	for code, st := range want {
+		if status[code] != st {
+			t.Errorf("%s: %s, want %s", code, status[code], st)
+		}
+	}
+	var b strings.Builder
+	WriteControlReport(&b, cs)
+	if !strings.Contains(b.String(), "8.1.4.1a 身份鉴别") || !strings.Contains(b.String(), "不符合 failed") {
+		t.Errorf("report:\n%s", b.String())
+	}
+}
