@@ -161,6 +161,7 @@ func (m *Matcher) matchSource(k sourceKey, binaries []string) []Finding {
 			if f == nil {
 				bins := slices.Clone(binaries)
 				slices.Sort(bins)
+				bins = slices.Compact(bins) // multi-arch: libc6 for amd64 and i386
 				f = &Finding{Key: fk, Package: bins[0], Binaries: bins, SourcePackage: k.name,
 					InstalledVersion: k.version, Ecosystem: k.eco, Severity: "UNKNOWN"}
 				byKey[fk] = f

@@ -183,6 +183,7 @@ func TestMerge(t *testing.T) {
 	inv := inventory.Inventory{Packages: []inventory.Package{
 		pkg("Debian:12", "libssl3", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1"),
 		pkg("Debian:12", "openssl", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1"),
+		pkg("Debian:12", "libssl3", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1"), // i386 too
 	}}
 	fs := NewMatcher(db).Match(inv)
 	if len(fs) != 2 {
