@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/medshield/medshield/internal/ioc"
+	"github.com/medshield/medshield/internal/quarantine"
 	"github.com/medshield/medshield/internal/yara"
 )
 
@@ -39,7 +42,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	fs.Var(&excludes, "exclude", "skip paths whose base name or full path matches this glob (repeatable)")
 	threads := fs.Int("threads", 0, "scanning threads (default: number of CPUs)")
 	format := fs.String("format", "text", "output format: text or jsonl")
-	quarantine := fs.String("quarantine", "", "move detected files into this quarantine folder (not available yet)")
+	quarantineDir := fs.String("quarantine", "", "move detected files into this quarantine folder (encrypted; see 'medshield quarantine')")
 	pid := fs.Int("pid", 0, "scan the memory of this process (Linux) instead of files")
 	recursive := fs.Bool("recursive", true, "descend into directories")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links below the given paths")
@@ -56,9 +59,6 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 && *pid == 0 {
 		fmt.Fprintln(e.stderr, "scan: give at least one PATH or --pid")
 		return errUsage
-	}
-	if *quarantine != "" {
-		return &exitCode{code: 2, err: errors.New("scan: --quarantine is not available in this build yet")}
 	}
 	rs, c, err := compileYara(rulePaths)
 	if err != nil {
@@ -90,6 +90,23 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		Rules: rs, Threads: *threads, MaxSize: *maxSize, Timeout: *timeout, Format: *format,
 		Out: e.stdout, Errs: e.stderr, HashCheck: check,
 		Walk: yara.WalkOptions{Recursive: *recursive, FollowSymlinks: *follow, Exclude: excludes},
+	}
+	if *quarantineDir != "" {
+		store, err := quarantine.Open(*quarantineDir)
+		if err != nil {
+			return &exitCode{code: 2, err: err}
+		}
+		if abs, err := filepath.Abs(*quarantineDir); err == nil {
+			job.Walk.Exclude = append(job.Walk.Exclude, abs)
+		}
+		job.OnDetection = func(path string, what []string) error {
+			rec, err := store.Quarantine(path, quarantine.Reason{Rule: strings.Join(what, ", "), Source: "scan"})
+			if err != nil {
+				return fmt.Errorf("quarantine: %w", err)
+			}
+			fmt.Fprintf(e.stderr, "quarantined %s as %s\n", path, rec.ID)
+			return nil
+		}
 	}
 	if !*noProgress && isTerminal(e.stderr) {
 		job.Progress = e.stderr

@@ -208,9 +208,18 @@ func TestJobWalksFiltersAndReports(t *testing.T) {
 	os.Symlink(filepath.Join(dir, "hit.txt"), filepath.Join(dir, "sub", "link"))
 	rs := compileT(t, `rule Evil : demo { meta: score = 5 strings: $a = "evil" condition: $a }`, Options{})
 	var out, errs bytes.Buffer
+	var detected []string
 	job := &Job{Rules: rs, Threads: 2, MaxSize: 1000, Format: "text", Out: &out, Errs: &errs,
-		Walk: WalkOptions{Recursive: true, Exclude: []string{"*.log"}}}
+		Walk: WalkOptions{Recursive: true, Exclude: []string{"*.log"}},
+		OnDetection: func(path string, what []string) error {
+			detected = append(detected, filepath.Base(path)+"="+strings.Join(what, ","))
+			return nil
+		}}
 	sum := job.Run(context.Background(), []string{dir})
+	sort.Strings(detected)
+	if strings.Join(detected, " ") != "hit.txt=default:Evil hit2.txt=default:Evil" {
+		t.Errorf("OnDetection calls: %v", detected)
+	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	sort.Strings(lines)
 	want := []string{"Evil " + filepath.Join(dir, "hit.txt"), "Evil " + filepath.Join(dir, "sub", "hit2.txt")}

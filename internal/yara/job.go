@@ -34,8 +34,9 @@ type Job struct {
 	Progress  io.Writer     // progress line (a terminal), or nil
 	HashCheck func(d *Digests) []HashHit
 	// OnDetection is called for each file with a detection (for example to
-	// quarantine it), after its results are written.
-	OnDetection func(path string) error
+	// quarantine it), after its results are written and the file is closed;
+	// what names the detections ("namespace:rule" or "sha256 indicator").
+	OnDetection func(path string, what []string) error
 }
 
 // Summary counts what a Job did.
@@ -96,12 +97,12 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 			sum.Files++
 			sum.Bytes += r.Size
 		}
-		n := j.report(r)
-		if n > 0 {
+		what := j.report(r)
+		if n := len(what); n > 0 {
 			sum.Detections += int64(n)
 			sum.Detected++
 			if j.OnDetection != nil {
-				if err := j.OnDetection(r.Path); err != nil {
+				if err := j.OnDetection(r.Path, what); err != nil {
 					sum.Errors++
 					fmt.Fprintf(errw, "error: %s: %v\n", r.Path, err)
 				}
@@ -120,8 +121,8 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 	return sum
 }
 
-// report writes one file's detections and returns how many there were.
-func (j *Job) report(r FileResult) int {
+// report writes one file's detections and returns their names.
+func (j *Job) report(r FileResult) []string {
 	var hits []HashHit
 	if r.Digests != nil && j.HashCheck != nil {
 		hits = j.HashCheck(r.Digests)
@@ -162,7 +163,14 @@ func (j *Job) report(r FileResult) int {
 			fmt.Fprintf(j.Out, "hash:%s:%s %s\n", h.Kind, name, r.Path)
 		}
 	}
-	return len(r.Matches) + len(hits)
+	var what []string
+	for _, m := range r.Matches {
+		what = append(what, m.Rule.Namespace+":"+m.Rule.Name)
+	}
+	for _, h := range hits {
+		what = append(what, h.Kind+" indicator "+h.Indicator)
+	}
+	return what
 }
 
 // WriteSummary prints s in one line.
