@@ -107,15 +107,6 @@ func (r LinuxResponder) Thaw(pids []int) {
 	}
 }
 
-func contains(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // descendants lists all processes below pid. It follows
 // /proc/PID/task/TID/children, which costs a few reads per process (a
 // full /proc scan takes tens of milliseconds on a busy host, time in which

@@ -643,9 +643,24 @@ func (s *Shield) respond(pid int, ps *procState, score float64, now time.Time) {
 		if err != nil {
 			a.Action, a.Error = "kill-failed", err.Error()
 		}
+		// Processes frozen with this one (its fan-out family) die with it;
+		// none may stay suspended forever.
+		for _, f := range ps.frozen {
+			if !contains(killed, f) && f != s.cfg.Self {
+				if more, err := s.resp.StopTree(f); err == nil {
+					killed = append(killed, more...)
+				}
+			}
+		}
+		ps.frozen, ps.frozenAt = nil, time.Time{}
+		a.Killed = killed
 		for _, k := range killed {
 			if st := s.state[k]; st != nil {
 				st.stopped = true
+				if len(st.frozen) > 0 && st != ps {
+					s.resp.Thaw(st.frozen) // a dead process's freeze must not outlive it
+					st.frozen, st.frozenAt = nil, time.Time{}
+				}
 			}
 		}
 	}
@@ -697,4 +712,13 @@ func appendUnique(list []string, v string, max int) []string {
 		return list
 	}
 	return append(list, v)
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
