@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/medshield/medshield/internal/agent"
+	"github.com/medshield/medshield/internal/scansched"
+	"github.com/medshield/medshield/internal/yara"
 )
 
 func cmdAgent() command {
@@ -67,20 +69,38 @@ func runAgentRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "agent run", "agent run [--state DIR]", `
 Runs the agent in the foreground until SIGINT/SIGTERM: uploads spooled
 events, sends a heartbeat every 30 s, runs commands from the server (ping,
-collect-inventory, kill-process, quarantine-file, restore-file,
+collect-inventory, scan-path, kill-process, quarantine-file, restore-file,
 delete-quarantined, collect-file, isolate, unisolate), sends a host inventory
-at start and every 6 h, looks for cryptominers every 30 s and, with
---protect, runs the ransomware shield.`)
+at start and every 6 h, looks for cryptominers every 30 s, scans for malware
+with YARA rules (scheduled scan of --scan-paths, on-access scan of
+--on-access folders, "scan-path" commands; detections are quarantined) and,
+with --protect, runs the ransomware shield.`)
 	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
 	var protect stringList
 	fs.Var(&protect, "protect", "run the ransomware shield on these folders (repeatable; needs root on Linux; see docs/guard.md)")
 	kill := fs.Bool("kill", true, "let the ransomware shield kill the offending process tree")
 	miners := fs.Bool("miners", true, "detect cryptominers (Linux)")
 	killMiners := fs.Bool("kill-miners", false, "kill detected miners and quarantine their binary (default: alert only)")
+	var scanRules, scanPaths, onAccess stringList
+	fs.Var(&scanRules, "scan-rules", "YARA rule file or directory for scans (repeatable; default: embedded starter rules)")
+	fs.Var(&scanPaths, "scan-paths", "folders for the scheduled scan (repeatable)")
+	schedule := fs.String("scan-schedule", "daily at 02:00", `when the scheduled scan runs: "daily at HH:MM" or "every N hours"`)
+	fs.Var(&onAccess, "on-access", "folders whose new and modified executables and documents are scanned at once (repeatable)")
+	quarantineHits := fs.Bool("quarantine-detections", true, "move files that scans detect into the encrypted quarantine")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill, Miners: *miners, KillMiners: *killMiners})
+	rs, _, err := compileYara(scanRules)
+	if err != nil {
+		return fmt.Errorf("scan rules: %w", err)
+	}
+	scanCfg := scansched.Config{OnAccess: scansched.OnAccessConfig{Paths: onAccess}}
+	if len(scanPaths) > 0 {
+		scanCfg.Scans = []scansched.ScanConfig{{Name: "scheduled", Schedule: *schedule, Paths: scanPaths}}
+	}
+	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill,
+		Miners: *miners, KillMiners: *killMiners, Scanner: scansched.NewYARA(rs, yara.ScanOptions{}), Scan: scanCfg,
+		QuarantineDetections: *quarantineHits})
 	if err != nil {
 		return err
 	}

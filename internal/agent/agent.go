@@ -23,6 +23,7 @@ import (
 	"github.com/medshield/medshield/internal/guard/miner"
 	"github.com/medshield/medshield/internal/quarantine"
 	"github.com/medshield/medshield/internal/response"
+	"github.com/medshield/medshield/internal/scansched"
 )
 
 // Options configure an agent.
@@ -42,6 +43,12 @@ type Options struct {
 	// (and quarantines their binary), otherwise they are only reported.
 	Miners     bool
 	KillMiners bool
+	// Scanner, when set, enables malware scanning: Scan holds the scheduled
+	// scans and on-access folders; "scan-path" commands use it too.
+	Scanner scansched.Scanner
+	Scan    scansched.Config
+	// QuarantineDetections moves files found by scans into quarantine.
+	QuarantineDetections bool
 }
 
 // Agent is an enrolled, running agent.
@@ -53,6 +60,7 @@ type Agent struct {
 	client  *http.Client
 	started time.Time
 	resp    *response.Executor
+	scans   *scansched.Service
 
 	emitMu sync.Mutex
 }
@@ -95,7 +103,44 @@ func New(opts Options) (*Agent, error) {
 		log.Warn("cannot resolve the server for isolation", "err", err)
 	}
 	a.resp = &response.Executor{Quarantine: q, Servers: servers, Log: log}
+	if opts.Scanner != nil {
+		cfg := opts.Scan
+		if cfg.CachePath == "" {
+			cfg.CachePath = filepath.Join(opts.StateDir, "scan-cache.jsonl")
+		}
+		a.scans, err = scansched.New(cfg, opts.Scanner, scansched.Callbacks{
+			Finding: a.onDetection,
+			Summary: func(sm scansched.Summary) { _ = a.Emit(sm.Event()) },
+		}, log)
+		if err != nil {
+			return nil, fmt.Errorf("scanning: %w", err)
+		}
+	}
 	return a, nil
+}
+
+// onDetection records a malware detection and, when configured,
+// quarantines the file.
+func (a *Agent) onDetection(f scansched.Finding) {
+	ev := f.Event()
+	if a.opts.QuarantineDetections && a.resp.Quarantine != nil && f.Path != "" {
+		rule := ""
+		if len(f.Detections) > 0 {
+			rule = f.Detections[0].Namespace + ":" + f.Detections[0].Rule
+		}
+		if rec, err := a.resp.Quarantine.Quarantine(f.Path, quarantine.Reason{Rule: rule, Source: "scan"}); err == nil {
+			ev.Action = "quarantined"
+			if ev.Labels == nil {
+				ev.Labels = map[string]string{}
+			}
+			ev.Labels["quarantine.id"] = rec.ID
+		} else {
+			a.log.Warn("quarantine detection", "err", err)
+		}
+	}
+	if err := a.Emit(ev); err != nil {
+		a.log.Error("spool detection", "err", err)
+	}
 }
 
 // Config returns the agent's enrolment configuration.
@@ -177,6 +222,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if a.opts.Miners {
 		run("miners", a.minerLoop)
+	}
+	if a.scans != nil {
+		run("scans", func(ctx context.Context) {
+			if err := a.scans.Run(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("scanning stopped", "err", err)
+			}
+		})
 	}
 	a.log.Info("agent running", "server", a.cfg.Server, "hospital", a.cfg.Hospital, "department", a.cfg.Department)
 	<-ctx.Done()
@@ -297,6 +349,24 @@ func (a *Agent) execute(ctx context.Context, c commandMsg) {
 			status, result["error"] = "failed", err.Error()
 		} else {
 			result["event_id"] = id
+		}
+	case "scan-path":
+		var args struct {
+			Paths []string `json:"paths"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(c.Args))
+		dec.DisallowUnknownFields()
+		switch {
+		case a.scans == nil:
+			status, result["error"] = "failed", "scanning is not enabled on this agent"
+		case dec.Decode(&args) != nil || len(args.Paths) == 0 || len(args.Paths) > 64:
+			status, result["error"] = "failed", `arguments must be {"paths": ["..."]} (1-64 paths)`
+		default:
+			sum, err := a.scans.ScanPaths(ctx, scansched.ScanConfig{Name: "on-demand", Paths: args.Paths}, scansched.SourceOnDemand)
+			if err != nil {
+				status, result["error"] = "failed", err.Error()
+			}
+			result["summary"] = sum
 		}
 	default:
 		if !isResponseCommand(c.Name) {
