@@ -89,3 +89,10 @@ func benchCorpus(b *testing.B, set string) {
 
 // BenchmarkScanCorpusYaraRules scans the corpus with Yara-Rules.
 func BenchmarkScanCorpusYaraRules(b *testing.B) { benchCorpus(b, "yara-rules") }
+
+// BenchmarkCompileSignatureBase compiles all signature-base rule files.
+func BenchmarkCompileSignatureBase(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		benchRules(b, "signature-base")
+	}
+}

@@ -284,6 +284,11 @@ func (s *String) addPattern(n *re.Node, wide, lazy bool) {
 	bestJ, bestQ := -1, -1<<30
 	var bestAtoms [][]byte
 	for j := range seq {
+		// Windows that start with a byte class are scored by bestAtom below;
+		// only alternatives and repeats need the prefix expansion.
+		if plainWindow(seq[j:]) {
+			continue
+		}
 		if as, ok := prefixAtoms(seq[j:]); ok {
 			if q := atomSetQuality(as); q > bestQ {
 				bestJ, bestQ, bestAtoms = j, q, as
@@ -430,4 +435,18 @@ func splitChain(n *re.Node) ([]*re.Node, [][2]int) {
 	}
 	pieces = append(pieces, re.Concat(seq[start:]...))
 	return pieces, gaps
+}
+
+// plainWindow reports whether seq starts with maxAtomLen narrow byte
+// classes, where bestAtom's window already finds the same atoms.
+func plainWindow(seq []*re.Node) bool {
+	if len(seq) < maxAtomLen {
+		return false
+	}
+	for _, n := range seq[:maxAtomLen] {
+		if n.Op != re.OpClass || n.Class.Count() > 16 {
+			return false
+		}
+	}
+	return true
 }

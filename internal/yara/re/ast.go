@@ -91,10 +91,11 @@ func (c *Class) First() byte {
 
 // Bytes lists the members in increasing order.
 func (c *Class) Bytes() []byte {
-	var out []byte
-	for i := 0; i < 256; i++ {
-		if c.Has(byte(i)) {
-			out = append(out, byte(i))
+	out := make([]byte, 0, c.Count())
+	for i, w := range c {
+		for w != 0 {
+			out = append(out, byte(i*64+bits.TrailingZeros64(w)))
+			w &= w - 1
 		}
 	}
 	return out
