@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/medshield/medshield/internal/agent"
 	"github.com/medshield/medshield/internal/scansched"
@@ -89,6 +91,11 @@ with --protect, runs the ransomware shield.`)
 	quarantineHits := fs.Bool("quarantine-detections", true, "move files that scans detect into the encrypted quarantine")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
+	}
+	// The agent shares clinical workstations: keep the Go heap small (a soft
+	// limit; the GC works harder near it rather than failing).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(32 << 20)
 	}
 	rs, _, err := compileYara(scanRules)
 	if err != nil {
