@@ -97,7 +97,9 @@ func (s *Server) detect(ctx context.Context, a store.Agent, events []event.Event
 			}
 			src := al.ID
 			al.ID = AlertID(src, d.Name()+":"+al.Rule.ID)
-			al.Kind = event.KindAlert
+			if al.Kind != event.KindState {
+				al.Kind = event.KindAlert // detectors may also derive state records (e.g. findings)
+			}
 			al.AgentID, al.Organization, al.Unit = a.ID, a.Organization, a.Unit
 			if al.HostID == "" {
 				al.HostID = a.ID
