@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -147,7 +148,8 @@ func scanPID(ctx context.Context, e *env, rs *yara.Rules, pid int, format string
 	}
 	for _, m := range res {
 		if format == "jsonl" {
-			fmt.Fprintf(e.stdout, "{\"pid\":%d,\"rule\":%q,\"namespace\":%q}\n", pid, m.Rule.Name, m.Rule.Namespace)
+			b, _ := json.Marshal(map[string]any{"pid": pid, "rule": m.Rule.Name, "namespace": m.Rule.Namespace, "tags": m.Rule.Tags})
+			fmt.Fprintf(e.stdout, "%s\n", b)
 		} else {
 			fmt.Fprintf(e.stdout, "%s %d\n", m.Rule.Name, pid)
 		}
