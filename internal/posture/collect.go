@@ -154,7 +154,7 @@ func Inventory(ev event.Event) (inventory.Inventory, error) {
 			return inv, fmt.Errorf("posture: os identity: %w", err)
 		}
 	}
-	for _, l := range stringList(ev.Fields["packages"]) {
+	for _, l := range StringList(ev.Fields["packages"]) {
 		cols := strings.Split(l, "\t")
 		if len(cols) < 5 || cols[0] == "" {
 			inv.Warnings = append(inv.Warnings, "malformed package line")
@@ -172,8 +172,8 @@ func Inventory(ev event.Event) (inventory.Inventory, error) {
 		}
 		inv.Packages = append(inv.Packages, p)
 	}
-	inv.Hotfixes = stringList(ev.Fields["hotfixes"])
-	for _, l := range stringList(ev.Fields["files"]) {
+	inv.Hotfixes = StringList(ev.Fields["hotfixes"])
+	for _, l := range StringList(ev.Fields["files"]) {
 		name, v, ok := strings.Cut(l, "\t")
 		if ok {
 			if inv.Files == nil {
@@ -182,14 +182,14 @@ func Inventory(ev event.Event) (inventory.Inventory, error) {
 			inv.Files[strings.ToLower(name)] = v
 		}
 	}
-	inv.Warnings = append(inv.Warnings, stringList(ev.Fields["warnings"])...)
+	inv.Warnings = append(inv.Warnings, StringList(ev.Fields["warnings"])...)
 	inv.SetEcosystem()
 	return inv, nil
 }
 
-// stringList reads a list-valued field as it comes from the agent
+// StringList reads a list-valued field as it comes from the agent
 // ([]string) or back from JSON ([]any).
-func stringList(v any) []string {
+func StringList(v any) []string {
 	switch x := v.(type) {
 	case []string:
 		return x

@@ -271,7 +271,7 @@ func (d *Detector) previous(ctx context.Context, src *event.Event) history {
 	if len(page.Events) == 0 {
 		return h
 	}
-	for _, l := range stringList(page.Events[0].Fields["findings"]) {
+	for _, l := range StringList(page.Events[0].Fields["findings"]) {
 		c := strings.Split(l, "\t")
 		if len(c) < 4 {
 			continue
