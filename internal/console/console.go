@@ -64,7 +64,7 @@ func New(srv *server.Server, serverURL string, log *slog.Logger) (*Console, erro
 		},
 	}
 	c := &Console{srv: srv, pages: map[string]*template.Template{}, log: log.With("component", "console"), ServerURL: serverURL}
-	for _, p := range []string{"login", "hosts", "host", "events", "tokens", "users", "audit"} {
+	for _, p := range []string{"login", "hosts", "host", "events", "tokens", "users", "audit", "posture"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -96,6 +96,9 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /users", c.auth(c.users))
 	mux.HandleFunc("POST /users", c.auth(c.createUser))
 	mux.HandleFunc("GET /audit", c.auth(c.audit))
+	mux.HandleFunc("GET /posture", c.auth(c.posture))
+	mux.HandleFunc("GET /posture/hosts/{id}", c.auth(c.postureHostPage))
+	mux.HandleFunc("GET /posture/report", c.auth(c.postureReport))
 	return mux
 }
 
