@@ -13,6 +13,7 @@ import (
 
 	"github.com/medshield/medshield/internal/console"
 	"github.com/medshield/medshield/internal/pki"
+	"github.com/medshield/medshield/internal/posture"
 	"github.com/medshield/medshield/internal/server"
 	"github.com/medshield/medshield/internal/sigma"
 	"github.com/medshield/medshield/internal/store"
@@ -95,7 +96,7 @@ func setupServer(ctx context.Context, e *env, o serverOptions) (*serverSetup, er
 	ss.sigma = det
 	e.log.Info("sigma rules loaded", "rules", det.Rules(), "rejected", len(diags), "paths", strings.Join(sigmaPaths, ","))
 	ss.retention = retention.New(st, o.retention, e.log, nil)
-	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log, Detectors: []server.Detector{det}}
+	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log, Detectors: []server.Detector{det, posture.NewDetector(o.dataDir, st, e.log)}}
 	ss.srv, err = server.New(cfg)
 	if err != nil {
 		return fail(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/guard"
 	"github.com/medshield/medshield/internal/guard/miner"
+	"github.com/medshield/medshield/internal/posture"
 	"github.com/medshield/medshield/internal/quarantine"
 	"github.com/medshield/medshield/internal/response"
 	"github.com/medshield/medshield/internal/scansched"
@@ -217,6 +218,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("heartbeat", a.heartbeatLoop)
 	run("commands", a.commandLoop)
 	run("inventory", a.inventoryLoop)
+	run("posture", func(ctx context.Context) { posture.CollectLoop(ctx, a.Emit, a.opts.InventoryEvery, a.log) })
 	if len(a.opts.Protect) > 0 {
 		run("guard", a.guardLoop)
 	}
