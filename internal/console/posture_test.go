@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/medshield/medshield/internal/corpus"
 	"github.com/medshield/medshield/internal/posture"
 	"github.com/medshield/medshield/internal/posture/posturetest"
+	"github.com/medshield/medshield/internal/server/servertest"
 	"github.com/medshield/medshield/internal/vuln/inventory"
 )
 
@@ -88,7 +90,7 @@ func TestPosturePages(t *testing.T) {
 	other.Post(t, deb)
 	posturetest.Enroll(t, s, "Hospital A", "Ward 3", "never-reported")
 
-	c := s.Login(t, "admin", "Test-Admin-Password-42").Client
+	c := s.Login(t, "admin", servertest.AdminPassword).Client
 	code, page := get(t, c, s.URL+"/posture?hospital=Hospital+A", "en")
 	if code != 200 {
 		t.Fatalf("/posture: %d %s", code, page)
@@ -142,7 +144,7 @@ func TestPosturePages(t *testing.T) {
 
 func TestPostureBannerWithoutDatabase(t *testing.T) {
 	s := posturetest.Start(t, t.TempDir())
-	c := s.Login(t, "admin", "Test-Admin-Password-42").Client
+	c := s.Login(t, "admin", servertest.AdminPassword).Client
 	_, page := get(t, c, s.URL+"/posture", "en")
 	if !strings.Contains(page, "No host inventory has been assessed yet") {
 		t.Error("no 'nothing assessed' banner")
@@ -157,5 +159,41 @@ func TestPostureBannerWithoutDatabase(t *testing.T) {
 	_, page = get(t, c, s.URL+"/posture", "en")
 	if !strings.Contains(page, "No OSV vulnerability database is loaded") {
 		t.Error("no missing-database banner")
+	}
+}
+
+func TestPostureStaleDatabaseBanner(t *testing.T) {
+	data := t.TempDir()
+	posturetest.Import(t, data, "debian", posturetest.Record{ID: "DSA-9001-1", CVE: "CVE-2099-0001", Ecosystem: "Debian:12", Package: "openssl", Fixed: "9.9.9-1"})
+	for _, tc := range []struct {
+		age   time.Duration
+		stale bool
+	}{{6 * 24 * time.Hour, false}, {8 * 24 * time.Hour, true}} {
+		// Back-date the import as if it had been done age ago.
+		mpath := filepath.Join(data, "vuln", "manifest.json")
+		b, err := os.ReadFile(mpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string][]map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["sources"][0]["imported_at"] = time.Now().Add(-tc.age).UTC().Format(time.RFC3339)
+		b, _ = json.Marshal(m)
+		if err := os.WriteFile(mpath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := posturetest.Start(t, data)
+		a := posturetest.Enroll(t, s, "H", "D", "h1")
+		ev, err := posture.Event(inventory.Inventory{OS: inventory.OS{Family: "linux", ID: "debian", VersionID: "12"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Post(t, ev)
+		_, page := get(t, s.Login(t, "admin", servertest.AdminPassword).Client, s.URL+"/posture", "en")
+		if got := strings.Contains(page, "older than 7 days"); got != tc.stale {
+			t.Errorf("import %v ago: stale banner shown = %v", tc.age, got)
+		}
 	}
 }
