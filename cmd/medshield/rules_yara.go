@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime/debug"
 
 	"github.com/medshield/medshield/internal/yara"
 	"github.com/medshield/medshield/internal/yara/module/modules"
@@ -48,6 +49,9 @@ func compileYara(paths []string) (*yara.Rules, *yara.Compiler, error) {
 		return nil, nil, err
 	}
 	rs, _ := c.Rules()
+	// Compilation leaves a lot of garbage (syntax trees, atom candidates);
+	// give it back now, since scanners and agents keep running for long.
+	debug.FreeOSMemory()
 	return rs, c, nil
 }
 

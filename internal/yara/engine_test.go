@@ -3,6 +3,7 @@ package yara
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -237,5 +238,30 @@ func TestJobWalksFiltersAndReports(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("jsonl %s lacks %s", out.String(), w)
 		}
+	}
+}
+
+func TestJobChecksHashesAndPrintsConsole(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.bin"), []byte("payload"), 0o644)
+	os.WriteFile(filepath.Join(dir, "good.bin"), []byte("fine"), 0o644)
+	rs := compileT(t, `import "console" rule c { condition: console.log("seen ", filesize) and false }`, Options{})
+	var out, errs bytes.Buffer
+	job := &Job{Rules: rs, Threads: 1, Format: "text", Out: &out, Errs: &errs,
+		HashCheck: func(d *Digests) []HashHit {
+			if d.SHA256 == sha256.Sum256([]byte("payload")) {
+				return []HashHit{{Kind: "sha256", Indicator: "x", Threat: "Demo"}}
+			}
+			return nil
+		}}
+	sum := job.Run(context.Background(), []string{filepath.Join(dir, "bad.bin"), filepath.Join(dir, "good.bin")})
+	if !strings.Contains(out.String(), "hash:sha256:Demo "+filepath.Join(dir, "bad.bin")) {
+		t.Errorf("no hash hit in %q", out.String())
+	}
+	if strings.Count(out.String(), "seen ") != 2 {
+		t.Errorf("console output missing: %q", out.String())
+	}
+	if sum.Detections != 1 || sum.Files != 2 {
+		t.Errorf("summary %+v", sum)
 	}
 }

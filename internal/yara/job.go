@@ -82,8 +82,10 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 			fmt.Fprintf(errw, "error: %s: %v\n", p, err)
 		})
 	}()
+	outw := &lockedWriter{w: j.Out, mu: &sync.Mutex{}}
+	// console.log lines go to the results stream, like yara prints them.
 	pool := &Pool{Rules: j.Rules, Threads: j.Threads, MaxSize: j.MaxSize,
-		Options: ScanOptions{Timeout: j.Timeout}, Digests: j.Format == "jsonl" || j.HashCheck != nil}
+		Options: ScanOptions{Timeout: j.Timeout, Console: outw}, Digests: j.Format == "jsonl" || j.HashCheck != nil}
 	var lastProgress time.Time
 	pool.Run(ctx, paths, func(r FileResult) {
 		if r.Err != nil {
@@ -97,7 +99,7 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 			sum.Files++
 			sum.Bytes += r.Size
 		}
-		what := j.report(r)
+		what := j.report(outw, r)
 		if n := len(what); n > 0 {
 			sum.Detections += int64(n)
 			sum.Detected++
@@ -122,13 +124,13 @@ func (j *Job) Run(ctx context.Context, roots []string) Summary {
 }
 
 // report writes one file's detections and returns their names.
-func (j *Job) report(r FileResult) []string {
+func (j *Job) report(out io.Writer, r FileResult) []string {
 	var hits []HashHit
 	if r.Digests != nil && j.HashCheck != nil {
 		hits = j.HashCheck(r.Digests)
 	}
 	if j.Format == "jsonl" {
-		enc := json.NewEncoder(j.Out)
+		enc := json.NewEncoder(out)
 		sha := ""
 		if r.Digests != nil {
 			sha = hex.EncodeToString(r.Digests.SHA256[:])
@@ -153,14 +155,14 @@ func (j *Job) report(r FileResult) []string {
 		}
 	} else {
 		for _, m := range r.Matches {
-			fmt.Fprintf(j.Out, "%s %s\n", m.Rule.Name, r.Path)
+			fmt.Fprintf(out, "%s %s\n", m.Rule.Name, r.Path)
 		}
 		for _, h := range hits {
 			name := h.Threat
 			if name == "" {
 				name = h.Source
 			}
-			fmt.Fprintf(j.Out, "hash:%s:%s %s\n", h.Kind, name, r.Path)
+			fmt.Fprintf(out, "hash:%s:%s %s\n", h.Kind, name, r.Path)
 		}
 	}
 	var what []string
