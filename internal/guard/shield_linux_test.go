@@ -194,21 +194,25 @@ func runVariant(t testing.TB, variant string, canaries bool) variantRun {
 var ransomVariants = []string{"inplace", "newext", "bitflip", "intermittent", "slow", "fanout", "notes", "inhibit"}
 
 // TestShieldStopsRansomware runs every simulator variant against the real
-// shield (fanotify, real files, real kill) and requires it to be stopped
-// within a few lost documents. The target (median at most 3 over 20 runs)
-// is measured by TestRansomwareLossStatistics; a single run allows 5 because
-// parallel workers race the freeze on a loaded machine.
+// shield (fanotify, real files, real kill) three times and requires every
+// run to be stopped and the median loss to be at most 3 documents (the
+// target; TestRansomwareLossStatistics measures it over 20 runs).
 func TestShieldStopsRansomware(t *testing.T) {
 	needRoot(t)
 	for _, v := range ransomVariants {
 		t.Run(v, func(t *testing.T) {
-			r := runVariant(t, v, true)
-			if r.alert == nil || !r.killed {
-				t.Fatalf("%s: not stopped (alert %v, killed %v, %d of 30 documents lost)", v, r.alert != nil, r.killed, r.lost)
+			var losses []int
+			for i := 0; i < 3; i++ {
+				r := runVariant(t, v, true)
+				if r.alert == nil || !r.killed {
+					t.Fatalf("%s: not stopped (alert %v, killed %v, %d of 30 documents lost)", v, r.alert != nil, r.killed, r.lost)
+				}
+				losses = append(losses, r.lost)
 			}
-			t.Logf("%s: stopped after %d lost documents, score %.0f, signals %v", v, r.lost, r.alert.Score, kinds(r.alert.Signals))
-			if r.lost > 5 {
-				t.Errorf("%s: %d documents lost, want at most 5", v, r.lost)
+			sort.Ints(losses)
+			t.Logf("%s: documents lost per run %v", v, losses)
+			if losses[1] > 3 {
+				t.Errorf("%s: median %d documents lost, want at most 3", v, losses[1])
 			}
 		})
 	}
