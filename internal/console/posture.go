@@ -173,7 +173,7 @@ func (c *Console) postureHostPage(w http.ResponseWriter, r *http.Request, p *ser
 		data["Fixed"] = splitLines(posture.StringList(sum.Fields["fixed"]))
 		data["Patches"] = splitLines(posture.StringList(sum.Fields["patches"]))
 		fq := store.EventQuery{Kind: event.KindState, HostID: a.ID, Limit: 1000, Fields: map[string]string{
-			"event.dataset": posture.DatasetFinding, "inventory.id": stringField(sum, "inventory.id")}}
+			"event.dataset": posture.DatasetFinding, "assessment.id": stringField(sum, "assessment.id")}}
 		fp, err := c.srv.Store().QueryEvents(r.Context(), fq)
 		if err != nil {
 			c.fail(w, r, p, "posture", err)

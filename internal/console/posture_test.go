@@ -61,7 +61,7 @@ func TestPosturePages(t *testing.T) {
 	posturetest.Import(t, data, "debian",
 		posturetest.Record{ID: "DSA-9001-1", CVE: "CVE-2099-0001", Ecosystem: "Debian:12", Package: "openssl", Fixed: "3.0.20-1~deb12u1", CVSS: crit},
 		posturetest.Record{ID: "DSA-9003-1", CVE: "CVE-2099-0003", Ecosystem: "Debian:12", Package: "bash", Fixed: "5.2.15-3", CVSS: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"})
-	s := posturetest.Start(t, data)
+	s, _ := posturetest.Start(t, data)
 
 	dir := corpus.Dir(t, "vuln/inventory")
 	deb, err := posture.Collect(context.Background(), inventory.Options{OnlyExplicit: true, NoLive: true,
@@ -143,7 +143,7 @@ func TestPosturePages(t *testing.T) {
 }
 
 func TestPostureBannerWithoutDatabase(t *testing.T) {
-	s := posturetest.Start(t, t.TempDir())
+	s, _ := posturetest.Start(t, t.TempDir())
 	c := s.Login(t, "admin", servertest.AdminPassword).Client
 	_, page := get(t, c, s.URL+"/posture", "en")
 	if !strings.Contains(page, "No host inventory has been assessed yet") {
@@ -184,7 +184,7 @@ func TestPostureStaleDatabaseBanner(t *testing.T) {
 		if err := os.WriteFile(mpath, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s := posturetest.Start(t, data)
+		s, _ := posturetest.Start(t, data)
 		a := posturetest.Enroll(t, s, "H", "D", "h1")
 		ev, err := posture.Event(inventory.Inventory{OS: inventory.OS{Family: "linux", ID: "debian", VersionID: "12"}}, nil)
 		if err != nil {

@@ -74,28 +74,28 @@ func (d *Detector) manifestStamp() string {
 
 // current returns the matcher, reloading the database when the manifest
 // changed since the last load (an import rewrites it).
-func (d *Detector) current(ctx context.Context) (*vuln.Matcher, DBInfo) {
+func (d *Detector) current(ctx context.Context) (m *vuln.Matcher, info DBInfo, reloaded bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	stamp := d.manifestStamp()
 	if d.loaded && stamp == d.stamp {
-		return d.matcher, d.db
+		return d.matcher, d.db, false
 	}
+	reloaded = d.loaded // the first load is not a change
 	db := osv.NewDB()
-	info := DBInfo{}
-	m, err := osv.ReadManifest(d.data)
+	man, err := osv.ReadManifest(d.data)
 	if err != nil {
 		d.log.Warn("osv manifest", "err", err)
 	}
-	for i, s := range m.Sources {
+	for i, s := range man.Sources {
 		if i == 0 || s.ImportedAt.Before(info.ImportedAt) {
 			info.ImportedAt = s.ImportedAt
 		}
 	}
-	info.Sources = len(m.Sources)
+	info.Sources = len(man.Sources)
 	if err := db.Load(ctx, osv.Dir(d.data)); err != nil {
 		if ctx.Err() != nil {
-			return vuln.NewMatcher(osv.NewDB()), DBInfo{Missing: true}
+			return vuln.NewMatcher(osv.NewDB()), DBInfo{Missing: true}, false
 		}
 		d.log.Warn("osv database not loaded", "err", err)
 	}
@@ -103,7 +103,7 @@ func (d *Detector) current(ctx context.Context) (*vuln.Matcher, DBInfo) {
 	info.Missing = info.Records == 0
 	d.matcher, d.db, d.stamp, d.loaded = vuln.NewMatcher(db), info, stamp, true
 	d.log.Info("osv database loaded", "records", info.Records, "sources", info.Sources, "problems", len(db.Problems))
-	return d.matcher, d.db
+	return d.matcher, d.db, reloaded
 }
 
 // Detect implements server.Detector.
@@ -119,8 +119,8 @@ func (d *Detector) Detect(ctx context.Context, events []event.Event) []event.Eve
 			d.log.Warn("host.packages event", "event", src.ID, "err", err)
 			continue
 		}
-		m, info := d.current(ctx)
-		out = append(out, d.assess(ctx, src, inv, m.Match(inv), info)...)
+		m, info, _ := d.current(ctx)
+		out = append(out, d.assess(ctx, src, src.ID, src.Timestamp, inv, m.Match(inv), info)...)
 	}
 	return out
 }
@@ -143,9 +143,12 @@ func Severity(label string) int {
 // findingKey identifies a finding across inventories of one host.
 func findingKey(pkg, id string) string { return pkg + "\t" + id }
 
-func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.Inventory, findings []vuln.Finding, info DBInfo) []event.Event {
-	seenAt := src.Timestamp.UTC()
-	prev := d.previous(ctx, src)
+// assess turns one host's match into finding and summary events. assessID
+// links a summary to its findings: the host.packages event id, or that id
+// plus the database stamp for a re-match after a database update.
+func (d *Detector) assess(ctx context.Context, src *event.Event, assessID string, at time.Time, inv inventory.Inventory, findings []vuln.Finding, info DBInfo) []event.Event {
+	seenAt := at.UTC()
+	prev := d.previous(ctx, src.HostID, seenAt)
 	patches := winpatch.Evaluate(winpatch.Host{OS: inv.OS, Hotfixes: inv.Hotfixes, Files: inv.Files})
 
 	var out []event.Event
@@ -164,6 +167,7 @@ func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.I
 		maxSev = max(maxSev, ev.Severity)
 		ev.Fields["first_seen"] = first.Format(time.RFC3339)
 		ev.Fields["inventory.id"] = src.ID
+		ev.Fields["assessment.id"] = assessID
 		lines = append(lines, strings.Join([]string{key, pkg, label, first.Format(time.RFC3339)}, "\t"))
 		out = append(out, ev)
 	}
@@ -171,7 +175,7 @@ func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.I
 		ev := d.base(src, DatasetFinding, seenAt)
 		// One event per (package, CVE): the server derives the stored id
 		// from this id and the rule id, so both must take part.
-		ev.ID = src.ID + "/" + f.SourcePackage
+		ev.ID = assessID + "/" + f.SourcePackage
 		ev.Rule = &event.Rule{ID: f.Key, Name: orDefault(f.Summary, f.Key), Ruleset: "osv", Level: strings.ToLower(f.Severity)}
 		ev.Severity = Severity(f.Severity)
 		ev.Message = truncate(f.Explanation, 4096)
@@ -194,7 +198,7 @@ func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.I
 			continue
 		}
 		ev := d.base(src, DatasetFinding, seenAt)
-		ev.ID = src.ID + "/windows"
+		ev.ID = assessID + "/windows"
 		ev.Rule = &event.Rule{ID: p.ID, Name: p.Title, Ruleset: "winpatch", Level: strings.ToLower(p.Severity)}
 		ev.Severity = Severity(strings.ToUpper(p.Severity))
 		expl := fmt.Sprintf("%s (%s): %s; %s", p.ID, strings.Join(p.CVEs, ", "), p.Reason, p.Remediation)
@@ -217,12 +221,13 @@ func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.I
 	sort.Strings(lines)
 
 	sum := d.base(src, DatasetSummary, seenAt)
+	sum.ID = assessID
 	sum.Rule = &event.Rule{ID: "vuln.summary", Name: "vulnerability posture summary", Ruleset: "posture"}
 	sum.Severity = maxSev
 	total := len(out)
 	sum.Message = fmt.Sprintf("%d findings (%d critical, %d high); MS17-010: %s", total, counts["critical"], counts["high"], orDefault(ms, "n/a"))
 	sum.Fields = map[string]any{
-		"inventory.id": src.ID, "findings.count": total, "findings": lines, "fixed": fixed, "patches": patchLines,
+		"inventory.id": src.ID, "assessment.id": assessID, "findings.count": total, "findings": lines, "fixed": fixed, "patches": patchLines,
 		"ms17_010": ms, "os.name": osName(inv.OS), "os.ecosystem": inv.OS.Ecosystem(), "packages.count": len(inv.Packages),
 		"db.missing": info.Missing, "db.records": info.Records, "db.sources": info.Sources,
 	}
@@ -244,7 +249,7 @@ func (d *Detector) assess(ctx context.Context, src *event.Event, inv inventory.I
 func (d *Detector) base(src *event.Event, dataset string, ts time.Time) event.Event {
 	return event.Event{
 		Timestamp: ts, ID: src.ID, Kind: event.KindState, Dataset: dataset, Category: "vulnerability",
-		HostID: src.HostID, HostName: src.HostName,
+		HostID: src.HostID, HostName: src.HostName, AgentID: src.AgentID, Organization: src.Organization, Unit: src.Unit,
 	}
 }
 
@@ -253,19 +258,20 @@ type history struct {
 	firstSeen map[string]time.Time // findingKey → first seen
 }
 
-// previous reads the newest summary of the host older than src (a retried
-// batch finds its own summary: carrying its dates forward is harmless).
-func (d *Detector) previous(ctx context.Context, src *event.Event) history {
+// previous reads the newest summary of the host not newer than at (a
+// retried batch finds its own summary: carrying its dates forward is
+// harmless).
+func (d *Detector) previous(ctx context.Context, hostID string, at time.Time) history {
 	h := history{firstSeen: map[string]time.Time{}}
-	if d.ev == nil || src.HostID == "" {
+	if d.ev == nil || hostID == "" {
 		return h
 	}
 	page, err := d.ev.QueryEvents(ctx, store.EventQuery{
-		Kind: event.KindState, HostID: src.HostID, To: src.Timestamp.Add(time.Nanosecond),
+		Kind: event.KindState, HostID: hostID, To: at.Add(time.Nanosecond),
 		Fields: map[string]string{"event.dataset": DatasetSummary}, Limit: 1,
 	})
 	if err != nil {
-		d.log.Warn("posture history", "host", src.HostID, "err", err)
+		d.log.Warn("posture history", "host", hostID, "err", err)
 		return h
 	}
 	if len(page.Events) == 0 {

@@ -79,7 +79,7 @@ func byRule(evs []event.Event) map[string]event.Event {
 func TestDetectorEndToEnd(t *testing.T) {
 	data := t.TempDir()
 	posturetest.Import(t, data, "debian", records...)
-	s := posturetest.Start(t, data)
+	s, det := posturetest.Start(t, data)
 	a := posturetest.Enroll(t, s, "Hospital A", "Radiology", "pacs-01")
 
 	t1 := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
@@ -116,10 +116,33 @@ func TestDetectorEndToEnd(t *testing.T) {
 		t.Errorf("summary %v", sum.Fields)
 	}
 
-	// Second inventory: bash upgraded, and a new advisory imported (the
-	// detector reloads the database when the manifest changes).
+	// A new advisory is imported: re-matching stores a newer assessment of
+	// the same inventory that includes it, carrying first-seen forward.
 	posturetest.Import(t, data, "later", posturetest.Record{ID: "DSA-9006-1", CVE: "CVE-2099-0006", Ecosystem: "Debian:12", Package: "curl", Fixed: "7.88.1-10+deb12u15", CVSS: high})
-	t2 := t1.Add(time.Hour)
+	before := time.Now().UTC().Add(-time.Second)
+	if n, err := det.Rematch(context.Background(), s.Store); err != nil || n != 1 {
+		t.Fatalf("rematch: %d hosts, %v", n, err)
+	}
+	after := time.Now().UTC().Add(time.Second)
+	sum = newestSummary(t, s, a.ID)
+	re := sum.Fields["assessment.id"].(string)
+	if re == inv1.ID || sum.Fields["inventory.id"] != inv1.ID || sum.Organization != "Hospital A" {
+		t.Fatalf("re-match summary: assessment %q inventory %v org %q", re, sum.Fields["inventory.id"], sum.Organization)
+	}
+	got = byRule(query(t, s, a.ID, posture.DatasetFinding, map[string]string{"assessment.id": re}))
+	if len(got) != 3 || got["CVE-2099-0006"].Rule == nil {
+		t.Fatalf("re-match findings %v", keys(got))
+	}
+	if fs := got["CVE-2099-0001"].Fields["first_seen"]; fs != t1.Format(time.RFC3339) {
+		t.Errorf("re-match: openssl first_seen %v, want %s", fs, t1.Format(time.RFC3339))
+	}
+	curlSeen, err := time.Parse(time.RFC3339, got["CVE-2099-0006"].Fields["first_seen"].(string))
+	if err != nil || curlSeen.Before(before.Truncate(time.Second)) || curlSeen.After(after) {
+		t.Errorf("re-match: curl first_seen %v not at the re-match (%v)", curlSeen, err)
+	}
+
+	// Next inventory: bash upgraded; its finding is reported fixed.
+	t2 := time.Now().Add(time.Second).UTC().Truncate(time.Second)
 	inv2 := debianEvent(t, t2, func(l string) string {
 		if strings.HasPrefix(l, "bash\t") {
 			return "bash\t5.2.15-3\t\t\tdpkg"
@@ -127,26 +150,36 @@ func TestDetectorEndToEnd(t *testing.T) {
 		return l
 	})
 	a.Post(t, inv2)
-	got = byRule(query(t, s, a.ID, posture.DatasetFinding, map[string]string{"inventory.id": inv2.ID}))
+	got = byRule(query(t, s, a.ID, posture.DatasetFinding, map[string]string{"assessment.id": inv2.ID}))
 	if len(got) != 2 || got["CVE-2099-0001"].Rule == nil || got["CVE-2099-0006"].Rule == nil {
 		t.Fatalf("second inventory findings %v, want CVE-2099-0001 and CVE-2099-0006", keys(got))
 	}
 	if fs := got["CVE-2099-0001"].Fields["first_seen"]; fs != t1.Format(time.RFC3339) {
 		t.Errorf("openssl first_seen %v, want carried forward %s", fs, t1.Format(time.RFC3339))
 	}
-	if fs := got["CVE-2099-0006"].Fields["first_seen"]; fs != t2.Format(time.RFC3339) {
-		t.Errorf("curl first_seen %v, want %s", fs, t2.Format(time.RFC3339))
+	if fs := got["CVE-2099-0006"].Fields["first_seen"]; fs != curlSeen.Format(time.RFC3339) {
+		t.Errorf("curl first_seen %v, want %s", fs, curlSeen.Format(time.RFC3339))
 	}
-	sum = query(t, s, a.ID, posture.DatasetSummary, map[string]string{"inventory.id": inv2.ID})[0]
+	sum = newestSummary(t, s, a.ID)
 	fixed := posture.StringList(sum.Fields["fixed"])
 	want := "CVE-2099-0003\tbash\t" + t1.Format(time.RFC3339) + "\t" + t2.Format(time.RFC3339)
-	if !slices.Equal(fixed, []string{want}) {
-		t.Errorf("fixed %q, want %q", fixed, want)
+	if sum.Fields["assessment.id"] != inv2.ID || !slices.Equal(fixed, []string{want}) {
+		t.Errorf("newest summary %v: fixed %q, want %q", sum.Fields["assessment.id"], fixed, want)
 	}
 }
 
+func newestSummary(t *testing.T, s *servertest.Server, host string) event.Event {
+	t.Helper()
+	page, err := s.Store.QueryEvents(context.Background(), store.EventQuery{Kind: event.KindState, HostID: host,
+		Fields: map[string]string{"event.dataset": posture.DatasetSummary}, Limit: 1})
+	if err != nil || len(page.Events) != 1 {
+		t.Fatalf("newest summary: %v", err)
+	}
+	return page.Events[0]
+}
+
 func TestDetectorWindowsAndMissingDB(t *testing.T) {
-	s := posturetest.Start(t, t.TempDir()) // no database imported
+	s, _ := posturetest.Start(t, t.TempDir()) // no database imported
 	for _, tc := range []struct{ reg, ms, smb string }{
 		{"win7-sp1-unpatched.reg", "vulnerable", "vulnerable"},
 		{"win10-22h2-patched.reg", "not-applicable", "patched"},

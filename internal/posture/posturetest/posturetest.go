@@ -69,11 +69,14 @@ func Import(t testing.TB, data, name string, recs ...Record) {
 }
 
 // Start starts a test server whose posture detector reads DATA under data.
-func Start(t testing.TB, data string) *servertest.Server {
+func Start(t testing.TB, data string) (*servertest.Server, *posture.Detector) {
 	t.Helper()
-	return servertest.Start(t, func(c *server.Config) {
-		c.Detectors = append(c.Detectors, posture.NewDetector(data, c.Store, c.Logger))
+	var det *posture.Detector
+	s := servertest.Start(t, func(c *server.Config) {
+		det = posture.NewDetector(data, c.Store, c.Logger)
+		c.Detectors = append(c.Detectors, det)
 	})
+	return s, det
 }
 
 // Agent is an enrolled agent able to post events.
