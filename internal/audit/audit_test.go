@@ -78,4 +78,3 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 	}
 }
-
