@@ -51,7 +51,7 @@ var messages = map[string]map[string]string{
 		"enrol_hint": "注册一台机器：", "all": "全部", "dataset": "数据集", "signed_in_as": "当前用户",
 		"summary": "概况", "hosts_online": "台主机在线", "alerts_24h": "条告警（24 小时内）",
 		"posture": "漏洞态势", "posture_report": "打印报告", "sev_critical": "严重", "sev_high": "高危",
-		"sev_medium": "中危", "sev_low": "低危", "hosts_affected": "台主机存在漏洞", "missing_ms17010": "缺少 MS17-010 补丁的主机",
+		"sev_medium": "中危", "sev_low": "低危", "hosts_affected": "存在漏洞的主机", "missing_ms17010": "缺少 MS17-010 补丁的主机",
 		"top_cves": "影响最广的漏洞", "severity_label": "严重程度", "assessed": "评估时间", "no_posture": "尚未评估资产",
 		"posture_nodata": "尚未评估任何主机的软件资产。", "osv_missing": "未加载 OSV 漏洞库：请使用 'medshield vuln db import' 或 'medshield vuln db update' 导入。",
 		"osv_stale": "OSV 漏洞库已超过 7 天未更新，请更新。导入时间：", "osv_db": "OSV 漏洞库记录数、导入时间",
