@@ -107,7 +107,27 @@ func TestOtherChecks(t *testing.T) {
 		{"CVE-2020-1472", Host{OS: srv("10.0", 17763, 1397), DomainController: true}, Patched},
 		{"CVE-2020-1472", Host{OS: srv("10.0", 17763, 1), DomainController: false}, NotApplicable},
 		{"CVE-2020-1472", Host{OS: srv("6.3", 9600, 0), DomainController: true, Hotfixes: []string{"KB4571703"}}, Patched},
-		{"CVE-2021-34527", Host{OS: cli(19044, 0)}, NotApplicable},
+		{"CVE-2020-1472", Host{OS: srv("6.3", 9600, 0), DomainController: true, Hotfixes: []string{"KB4571723"}}, Patched},
+		{"CVE-2020-1472", Host{OS: srv("10.0", 14393, 3865), DomainController: true}, Vulnerable},
+		{"CVE-2020-1472", Host{OS: srv("10.0", 14393, 3866), DomainController: true}, Patched},
+		{"CVE-2020-1472", Host{OS: srv("10.0", 19042, 449), DomainController: true}, Vulnerable}, // 20H2 is affected per MSRC
+		{"CVE-2020-1472", Host{OS: srv("10.0", 19042, 572), DomainController: true}, Patched},
+		{"CVE-2020-1472", Host{OS: srv("10.0", 20348, 0), DomainController: true}, NotApplicable},
+		{"CVE-2019-0708", Host{OS: srv("6.0", 6003, 0), Hotfixes: []string{"KB4499149"}}, Patched},
+		{"CVE-2019-0708", Host{OS: inventory.OS{Family: "windows", MajorMinor: "5.1", Build: 2600}, Hotfixes: []string{"KB4500331"}}, Patched},
+		{"CVE-2019-0708", Host{OS: srv("6.2", 9200, 0)}, NotApplicable},
+		// MSRC's record lists 21H2/22H2/Server 2022/Windows 11 as affected below a build.
+		{"CVE-2021-34527", Host{OS: cli(19044, 1414)}, Vulnerable},
+		{"CVE-2021-34527", Host{OS: cli(19044, 1415)}, Patched},
+		{"CVE-2021-34527", Host{OS: cli(19045, 2250)}, Vulnerable},
+		{"CVE-2021-34527", Host{OS: cli(19045, 6456)}, Patched},
+		{"CVE-2021-34527", Host{OS: cli(22000, 317)}, Vulnerable},
+		{"CVE-2021-34527", Host{OS: cli(22621, 674)}, Patched},
+		{"CVE-2021-34527", Host{OS: srv("10.0", 20348, 229)}, Vulnerable},
+		{"CVE-2021-34527", Host{OS: cli(19044, 0), Hotfixes: []string{"KB5008212"}}, Patched},
+		{"CVE-2021-34527", Host{OS: cli(22631, 0)}, NotApplicable}, // 23H2: released with the fix
+		{"CVE-2021-34527", Host{OS: srv("6.0", 6003, 0), Hotfixes: []string{"KB5004959"}}, Patched},
+		{"CVE-2021-34527", Host{OS: cli(17134, 2208)}, Vulnerable}, // 1803: no fix released
 		{"CVE-2021-34527", Host{OS: cli(19042, 1082)}, Vulnerable},
 		{"CVE-2021-34527", Host{OS: cli(19042, 1083)}, Patched},
 		{"CVE-2021-34527", Host{OS: cli(18362, 1256)}, Vulnerable}, // 1903: no fix released
@@ -228,6 +248,50 @@ func TestTableWellFormed(t *testing.T) {
 					t.Errorf("%s: bad KB %q", v.ID, kb)
 				}
 			}
+		}
+	}
+}
+
+// TestTableSources fails when an entry lacks a source or a valid status:
+// every entry cites a public URL or the corpus, "unverified" entries say
+// what is not verified, and only "corpus" entries may rest on the corpus
+// alone.
+func TestTableSources(t *testing.T) {
+	counts := map[string]int{}
+	for _, v := range Table {
+		for _, f := range v.Fixes {
+			name := v.ID + " / " + f.Platform.Name
+			counts[f.Confidence]++
+			switch f.Confidence {
+			case confCorpus:
+				if !strings.Contains(f.Source, "shared/corpora/vuln/windows") {
+					t.Errorf("%s: corpus entry does not name the corpus file: %q", name, f.Source)
+				}
+			case confVerified:
+				if strings.Contains(f.Source, "not verified") {
+					t.Errorf("%s: verified entry says %q", name, f.Source)
+				}
+			case confUnverified:
+				if !strings.Contains(f.Source, "not verified: ") {
+					t.Errorf("%s: unverified entry has no note saying what is not verified", name)
+				}
+			default:
+				t.Errorf("%s: confidence %q, want corpus, verified or unverified", name, f.Confidence)
+			}
+			if !strings.Contains(f.Source, "https://") {
+				t.Errorf("%s: source cites no URL: %q", name, f.Source)
+			}
+			if !f.NotAffected && len(f.KBs) == 0 && f.MinUBR == 0 && !strings.Contains(f.Platform.Name, "no fix") {
+				t.Errorf("%s: affected platform with neither KBs nor build", name)
+			}
+		}
+	}
+	// Pin the review's outcome so a silent downgrade or upgrade shows up
+	// here and in docs/vuln.md.
+	want := map[string]int{confCorpus: 10, confVerified: 31, confUnverified: 4}
+	for k, n := range want {
+		if counts[k] != n {
+			t.Errorf("%d %s entries, want %d (update docs/vuln.md too)", counts[k], k, n)
 		}
 	}
 }
