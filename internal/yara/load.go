@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/gob"
 	"errors"
@@ -64,7 +65,8 @@ func (c *Compiler) AddPaths(paths []string) (files int, err error) {
 	return files, nil
 }
 
-// compiledMagic starts a saved rule set.
+// compiledMagic starts a rule set saved in the first format (validated
+// sources, recompiled when loaded); Load still reads it.
 const compiledMagic = "MEDSHIELD-YARA\x00\x01"
 
 // IsCompiled reports whether the file at path is a saved rule set.
@@ -75,10 +77,8 @@ func IsCompiled(path string) bool {
 	}
 	defer f.Close()
 	head := make([]byte, len(compiledMagic))
-	if _, err := io.ReadFull(f, head); err != nil {
-		return false
-	}
-	return string(head) == compiledMagic
+	n, _ := io.ReadFull(f, head)
+	return string(head[:n]) == compiledMagic || n >= len(binMagic) && string(head[:len(binMagic)]) == binMagic
 }
 
 type savedExternal struct {
@@ -95,43 +95,15 @@ type savedRules struct {
 	Externals []savedExternal
 }
 
-// Save writes the rule set so that Load can restore it without the
-// original files. The format holds the validated sources (with every
-// included file) and the external variables; Load recompiles them, which
-// takes well under a second for thousands of rules and keeps the format
-// independent of the engine's internal layout.
-func (rs *Rules) Save(w io.Writer) error {
-	sv := savedRules{Sources: rs.sources, Includes: rs.includes}
-	for _, e := range rs.externals {
-		x := savedExternal{Name: e.name}
-		switch e.typ {
-		case tInt:
-			x.Kind, x.I = "int", e.def.i
-		case tFloat:
-			x.Kind, x.F = "float", e.def.f
-		case tStr:
-			x.Kind, x.S = "string", string(e.def.s)
-		case tBool:
-			x.Kind, x.I = "bool", e.def.i
-		}
-		sv.Externals = append(sv.Externals, x)
-	}
-	if _, err := io.WriteString(w, compiledMagic); err != nil {
-		return fmt.Errorf("save rules: %w", err)
-	}
-	zw := gzip.NewWriter(w)
-	if err := gob.NewEncoder(zw).Encode(&sv); err != nil {
-		return fmt.Errorf("save rules: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("save rules: %w", err)
-	}
-	return nil
-}
-
-// Load restores a rule set written by Save, compiled against opts.Modules
-// (opts.Externals and opts.ReadFile are taken from the file).
+// Load restores a rule set written by Save, binding module imports to
+// opts.Modules by name (opts.Externals and opts.ReadFile are taken from the
+// file). Files of the first format (sources) are recompiled.
 func Load(r io.Reader, opts Options) (*Rules, error) {
+	br := bufio.NewReader(r)
+	if peek, _ := br.Peek(len(binMagic)); string(peek) == binMagic {
+		return loadBinary(br, opts)
+	}
+	r = br
 	head := make([]byte, len(compiledMagic))
 	if _, err := io.ReadFull(r, head); err != nil || string(head) != compiledMagic {
 		return nil, errors.New("load rules: not a medshield compiled rule file")
