@@ -35,6 +35,9 @@ type Fanotify struct {
 
 	// Canaries are guarded with permission events (see tripwire).
 	Canaries []string
+	// Backup, when set, receives a copy of every protected file before its
+	// first write (permission gate on the protected directories).
+	Backup *Backup
 	// FastCheck, when set, runs on the reader thread for every event before
 	// it is queued (the shield freezes suspicious writers there).
 	FastCheck func(FileEvent)
@@ -165,16 +168,19 @@ func (f *Fanotify) Run(ctx context.Context, out chan<- FileEvent) error {
 	}
 	if f.trip != nil {
 		defer f.trip.close()
+		// Permission events get their own thread: the reader thread opens
+		// protected files (fast check), and those opens wait on this gate.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.tripLoop(ctx, out)
+		}()
 	}
 	// The reader runs on its own thread at a higher priority so that the
 	// canary verdicts and events keep up on a loaded workstation.
 	runtime.LockOSThread()
 	_ = unix.Setpriority(unix.PRIO_PROCESS, 0, -10)
 	pfd := []unix.PollFd{{Fd: int32(f.fd), Events: unix.POLLIN}}
-	if f.trip != nil {
-		pfd = append(pfd, unix.PollFd{Fd: int32(f.trip.fd), Events: unix.POLLIN})
-	}
-	tripBuf := make([]byte, 8192)
 	self := os.Getpid()
 	for ctx.Err() == nil {
 		n, err := unix.Poll(pfd, 200)
@@ -183,15 +189,6 @@ func (f *Fanotify) Run(ctx context.Context, out chan<- FileEvent) error {
 		}
 		if n <= 0 {
 			continue
-		}
-		if f.trip != nil && pfd[1].Revents&unix.POLLIN != 0 {
-			for _, ev := range f.trip.handle(tripBuf) {
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return nil
-				}
-			}
 		}
 		for {
 			m, err := unix.Read(f.fd, f.readBuf)
@@ -374,6 +371,33 @@ func execCmdline(pid int, exe string) string {
 	return last
 }
 
+// tripLoop answers permission events (decoys, backups) until ctx ends.
+func (f *Fanotify) tripLoop(ctx context.Context, out chan<- FileEvent) {
+	runtime.LockOSThread()
+	_ = unix.Setpriority(unix.PRIO_PROCESS, 0, -10)
+	buf := make([]byte, 8192)
+	pfd := []unix.PollFd{{Fd: int32(f.trip.fd), Events: unix.POLLIN}}
+	for ctx.Err() == nil {
+		n, err := unix.Poll(pfd, 200)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		if n <= 0 {
+			continue
+		}
+		if pfd[0].Revents&(unix.POLLNVAL|unix.POLLERR) != 0 {
+			return
+		}
+		for _, ev := range f.trip.handle(buf) {
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
 // Arm guards the decoys at once (before Run starts reading), so that the
 // shield is protecting them when it reports ready.
 func (f *Fanotify) Arm(canaries []string) {
@@ -382,10 +406,14 @@ func (f *Fanotify) Arm(canaries []string) {
 	for _, c := range canaries {
 		f.canarySet[c] = true
 	}
-	if len(canaries) == 0 || f.trip != nil {
+	if (len(canaries) == 0 && f.Backup == nil) || f.trip != nil {
 		return
 	}
-	tw, err := newTripwire(canaries, os.Getpid())
+	var dirs []string
+	for d := range f.marked {
+		dirs = append(dirs, d)
+	}
+	tw, err := newTripwire(canaries, os.Getpid(), dirs, f.Backup)
 	if err != nil {
 		f.Logger.Warn("canary tripwire unavailable; canaries still score on write", "err", err)
 		return

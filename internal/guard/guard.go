@@ -17,6 +17,11 @@ type Options struct {
 	Weights   Weights
 	Logger    *slog.Logger
 	OnAlert   func(Alert)
+	// BackupDir enables the protected-folder backup (copy-on-first-write
+	// into this hidden store, at most BackupMax bytes, default 1 GiB) and
+	// the incident records that RestoreIncident uses. Linux only.
+	BackupDir string
+	BackupMax int64
 	// OnReady is called once the folders are profiled, canaries placed and
 	// the activity source is watching.
 	OnReady func(ShieldInfo)
@@ -49,12 +54,37 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	var backup *Backup
+	if o.BackupDir != "" {
+		if backup, err = OpenBackup(o.BackupDir, o.BackupMax); err != nil {
+			return err
+		}
+		if pl.setBackup != nil {
+			pl.setBackup(backup)
+		} else {
+			o.Logger.Warn("protected-folder backup is not available on this platform")
+		}
+		onAlert := o.OnAlert
+		o.OnAlert = func(a Alert) {
+			if err := backup.RecordIncident(a); err != nil {
+				o.Logger.Error("record incident", "err", err)
+			}
+			if onAlert != nil {
+				onAlert(a)
+			}
+		}
+	}
 	sh := NewShield(Config{
 		Protect: append([]string(nil), o.Protect...), Threshold: o.Threshold, Weights: o.Weights, Kill: o.Kill,
 		Canaries: o.Canaries, Logger: o.Logger, Self: os.Getpid(),
 	}, pl.resp, pl.procs, o.OnAlert)
 	if err := sh.Prepare(ctx); err != nil {
 		return err
+	}
+	if backup != nil {
+		// Baseline copies: deletions are not gated (unlink opens nothing), so
+		// write-new-then-delete ransomware is covered by copies taken here.
+		backup.PreserveTree(ctx, o.Protect, IsCanary)
 	}
 	if pl.setCanaries != nil {
 		pl.setCanaries(sh.Canaries())
@@ -101,6 +131,18 @@ type platform struct {
 	attribute func(path string) int // best-effort PID for unattributed events
 	// setCanaries hands the decoys to a source that guards them itself.
 	setCanaries func([]string)
+	// setBackup hands the backup store to a source that can gate writes.
+	setBackup func(*Backup)
 	// setFastCheck installs a check the source runs on its reader thread.
 	setFastCheck func(func(FileEvent))
+}
+
+// RestoreIncident restores the files of an incident from the backup store in
+// dir (see Options.BackupDir).
+func RestoreIncident(dir, id string) (RestoreResult, error) {
+	b, err := OpenBackup(dir, 0)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	return b.RestoreIncident(id)
 }

@@ -13,7 +13,8 @@ func newPlatform(protect []string, log *slog.Logger) (*platform, error) {
 	fa := &Fanotify{Protect: protect, Logger: log}
 	if err := fa.Init(); err == nil {
 		return &platform{name: "fanotify", source: fa, procs: LinuxProcs{}, resp: LinuxResponder{Self: self},
-			setCanaries: fa.Arm, setFastCheck: func(f func(FileEvent)) { fa.FastCheck = f }}, nil
+			setCanaries: fa.Arm, setFastCheck: func(f func(FileEvent)) { fa.FastCheck = f },
+			setBackup: func(b *Backup) { fa.Backup = b }}, nil
 	} else {
 		log.Warn("fanotify unavailable; falling back to inotify with /proc attribution (weaker: short-lived writers may be missed)", "err", err)
 	}

@@ -2,6 +2,8 @@ package guard
 
 import (
 	"context"
+
+	"github.com/medshield/medshield/internal/event"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -67,6 +69,7 @@ type Signal struct {
 
 // Alert is raised when a process tree reaches the threshold.
 type Alert struct {
+	ID      string    `json:"id"` // incident id (UUIDv7), used by restores
 	Time    time.Time `json:"time"`
 	Rule    string    `json:"rule"`
 	PID     int       `json:"pid"`
@@ -629,7 +632,7 @@ func (s *Shield) score(ps *procState, now time.Time) float64 {
 
 func (s *Shield) respond(pid int, ps *procState, score float64, now time.Time) {
 	ps.stopped = true
-	a := Alert{Time: now, Rule: "medshield.ransomware", PID: pid, Score: score,
+	a := Alert{ID: event.NewID(), Time: now, Rule: "medshield.ransomware", PID: pid, Score: score,
 		Signals: append([]Signal(nil), ps.signals...), Files: append([]string(nil), ps.files...), Action: "alert-only"}
 	if s.procs != nil {
 		a.Exe = s.procs.Exe(pid)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -23,12 +24,13 @@ import (
 // tools, indexers, archivers) are allowed. The open flags are read from
 // /proc/PID/syscall while the opener waits inside open/openat.
 type tripwire struct {
-	fd    int
-	paths map[string]bool
-	self  int
+	fd     int
+	paths  map[string]bool
+	self   int
+	backup *Backup // copy-on-first-write of protected files, or nil
 }
 
-func newTripwire(paths []string, self int) (*tripwire, error) {
+func newTripwire(paths []string, self int, dirs []string, backup *Backup) (*tripwire, error) {
 	// FAN_REPORT_TID: the event names the thread blocked in open, whose
 	// /proc/TID/syscall shows the flags (a Go or multi-threaded program may
 	// open from any thread).
@@ -42,7 +44,13 @@ func newTripwire(paths []string, self int) (*tripwire, error) {
 			tw.paths[p] = true
 		}
 	}
-	if len(tw.paths) == 0 {
+	if backup != nil {
+		tw.backup = backup
+		for _, d := range dirs {
+			_ = unix.FanotifyMark(fd, unix.FAN_MARK_ADD, unix.FAN_OPEN_PERM|unix.FAN_EVENT_ON_CHILD, unix.AT_FDCWD, d)
+		}
+	}
+	if len(tw.paths) == 0 && backup == nil {
 		unix.Close(fd)
 		return nil, errors.New("no canary could be marked")
 	}
@@ -73,9 +81,20 @@ func (tw *tripwire) handle(buf []byte) (trips []FileEvent) {
 			path, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(fd)))
 			verdict := uint32(unix.FAN_ALLOW)
 			if pid != tw.self && writeIntent(tid) {
-				verdict = unix.FAN_DENY
-				freezeFamily(pid, tw.self)
-				trips = append(trips, FileEvent{Time: time.Now(), PID: pid, Op: OpWrite, Path: path})
+				if tw.paths[path] {
+					verdict = unix.FAN_DENY
+					freezeFamily(pid, tw.self)
+					trips = append(trips, FileEvent{Time: time.Now(), PID: pid, Op: OpWrite, Path: path})
+				} else if tw.backup != nil {
+					// The writer waits in open while the current content is
+					// copied, read through the event's own descriptor (opening
+					// the path here would wait on this very handler).
+					var st unix.Stat_t
+					if unix.Fstat(int(fd), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+						_ = tw.backup.PreserveFor(pid, path, preader(fd), st.Size, os.FileMode(st.Mode&0o777),
+							time.Unix(st.Mtim.Sec, st.Mtim.Nsec))
+					}
+				}
 			}
 			var resp [8]byte
 			binary.NativeEndian.PutUint32(resp[0:4], uint32(fd))
@@ -184,4 +203,18 @@ func flagsWrite(line string) bool {
 		return false
 	}
 	return flags&unix.O_ACCMODE != unix.O_RDONLY || flags&unix.O_TRUNC != 0
+}
+
+// preader reads a raw descriptor at offsets without taking ownership of it.
+type preader int32
+
+func (p preader) ReadAt(b []byte, off int64) (int, error) {
+	n, err := unix.Pread(int(p), b, off)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 && len(b) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
