@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/medshield/medshield/internal/agent"
+	"github.com/medshield/medshield/internal/guard"
 	"github.com/medshield/medshield/internal/scansched"
 	"github.com/medshield/medshield/internal/yara"
 )
@@ -26,13 +27,15 @@ Subcommands:
   enroll   medshield agent enroll --server URL --token TOKEN --ca-fingerprint SHA256 [--state DIR]
   run      medshield agent run [--state DIR]
   status   medshield agent status [--state DIR]
+  restore  medshield agent restore --incident ID [--state DIR]   put back files a stopped ransomware damaged
 `
 
 func runAgent(ctx context.Context, e *env, args []string) error {
 	return subcommand(e, "agent", args, map[string]func([]string) error{
-		"enroll": func(a []string) error { return runAgentEnroll(ctx, e, a) },
-		"run":    func(a []string) error { return runAgentRun(ctx, e, a) },
-		"status": func(a []string) error { return runAgentStatus(ctx, e, a) },
+		"enroll":  func(a []string) error { return runAgentEnroll(ctx, e, a) },
+		"run":     func(a []string) error { return runAgentRun(ctx, e, a) },
+		"status":  func(a []string) error { return runAgentStatus(ctx, e, a) },
+		"restore": func(a []string) error { return runAgentRestore(ctx, e, a) },
 	}, agentHelp)
 }
 
@@ -130,5 +133,42 @@ func runAgentStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "agent:      %s\nserver:     %s\nhospital:   %s\ndepartment: %s\nhost name:  %s\nenrolled:   %s\nstate:      %s\n",
 		c.AgentID, c.Server, c.Hospital, c.Department, c.HostName, c.EnrolledAt.Local().Format("2006-01-02 15:04:05"), *state)
+	return nil
+}
+
+func runAgentRestore(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent restore", "agent restore --incident ID [--state DIR]", `
+Restores the documents damaged in a ransomware incident from the agent's
+protected-folder backup (copies taken before the first write of each file
+and at shield start; see docs/guard.md). ID is the alert's event id, shown
+in the console and in the alert. Files changed or removed while the
+incident ran are put back; the ransomware's own files (NAME.locked, notes)
+are left for you to delete.`)
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	id := fs.String("incident", "", "incident (alert event) id")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		fmt.Fprintln(e.stderr, "agent restore: --incident is required")
+		return errUsage
+	}
+	res, err := guard.RestoreIncident(agent.BackupDir(*state), *id)
+	if err != nil {
+		return err
+	}
+	for _, p := range res.Restored {
+		fmt.Fprintf(e.stdout, "restored %s\n", p)
+	}
+	for _, p := range res.Missing {
+		fmt.Fprintf(e.stdout, "no backup  %s\n", p)
+	}
+	for _, p := range res.Failed {
+		fmt.Fprintf(e.stdout, "FAILED   %s\n", p)
+	}
+	fmt.Fprintf(e.stdout, "%d restored, %d without backup, %d failed\n", len(res.Restored), len(res.Missing), len(res.Failed))
+	if len(res.Failed) > 0 {
+		return &exitCode{code: 1}
+	}
 	return nil
 }

@@ -19,14 +19,16 @@ func cmdGuard() command {
 const guardHelp = `Usage: medshield guard <subcommand> [flags]
 
 Subcommands:
-  run   medshield guard run --protect DIR[,DIR...] [--kill=true] [--format text|jsonl]
+  run      medshield guard run --protect DIR[,DIR...] [--kill=true] [--backup DIR] [--format text|jsonl]
+  restore  medshield guard restore --backup DIR --incident ID
 
 Run 'medshield guard run --help' for details.
 `
 
 func runGuard(ctx context.Context, e *env, args []string) error {
 	return subcommand(e, "guard", args, map[string]func([]string) error{
-		"run": func(a []string) error { return runGuardRun(ctx, e, a) },
+		"run":     func(a []string) error { return runGuardRun(ctx, e, a) },
+		"restore": func(a []string) error { return runGuardRestore(ctx, e, a) },
 	}, guardHelp)
 }
 
@@ -51,6 +53,7 @@ signals, files_touched and action. Stop with Ctrl-C.`)
 	canaries := fs.Bool("canaries", true, "place hidden decoy files in the protected folders")
 	threshold := fs.Float64("threshold", 100, "score at which a process is stopped")
 	format := fs.String("format", "text", "output format: text or jsonl")
+	backup := fs.String("backup", "", "keep a protected-folder backup in DIR (copy-on-first-write; restore with 'medshield guard restore')")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ signals, files_touched and action. Stop with Ctrl-C.`)
 		}
 	}
 	err := guard.Run(ctx, guard.Options{
-		Protect: protect, Kill: *kill, Canaries: *canaries, Threshold: *threshold, Logger: e.log,
+		Protect: protect, Kill: *kill, Canaries: *canaries, Threshold: *threshold, Logger: e.log, BackupDir: *backup,
 		OnReady: func(i guard.ShieldInfo) {
 			emit(map[string]any{"event": "ready", "source": i.Source, "attributed": i.Attributed, "files": i.Profiles, "canaries": i.Canaries},
 				fmt.Sprintf("ready: watching %s with %s (%d files profiled, %d decoys)", strings.Join(protect, ", "), i.Source, i.Profiles, i.Canaries))
@@ -95,4 +98,29 @@ signals, files_touched and action. Stop with Ctrl-C.`)
 		return nil
 	}
 	return err
+}
+
+func runGuardRestore(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "guard restore", "guard restore --backup DIR --incident ID", "Restores the files damaged in an incident from the backup kept by 'guard run --backup DIR'.")
+	dir := fs.String("backup", "", "backup directory given to 'guard run'")
+	id := fs.String("incident", "", "incident id (the alert's id)")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *id == "" {
+		fmt.Fprintln(e.stderr, "guard restore: --backup and --incident are required")
+		return errUsage
+	}
+	res, err := guard.RestoreIncident(*dir, *id)
+	if err != nil {
+		return err
+	}
+	for _, p := range res.Restored {
+		fmt.Fprintf(e.stdout, "restored %s\n", p)
+	}
+	fmt.Fprintf(e.stdout, "%d restored, %d without backup, %d failed\n", len(res.Restored), len(res.Missing), len(res.Failed))
+	if len(res.Failed) > 0 {
+		return &exitCode{code: 1}
+	}
+	return nil
 }

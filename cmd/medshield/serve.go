@@ -43,6 +43,7 @@ type serverSetup struct {
 	fingerprint string
 	sigma       *server.SigmaDetector
 	retention   *retention.Job
+	posture     *posture.Detector
 }
 
 type serverOptions struct {
@@ -96,7 +97,8 @@ func setupServer(ctx context.Context, e *env, o serverOptions) (*serverSetup, er
 	ss.sigma = det
 	e.log.Info("sigma rules loaded", "rules", det.Rules(), "rejected", len(diags), "paths", strings.Join(sigmaPaths, ","))
 	ss.retention = retention.New(st, o.retention, e.log, nil)
-	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log, Detectors: []server.Detector{det, posture.NewDetector(o.dataDir, st, e.log)}}
+	ss.posture = posture.NewDetector(o.dataDir, st, e.log)
+	cfg := server.Config{Store: st, CA: ca, ServerTLS: tlsCert, Logger: e.log, Detectors: []server.Detector{det, ss.posture}}
 	ss.srv, err = server.New(cfg)
 	if err != nil {
 		return fail(err)
@@ -144,6 +146,7 @@ func (ss *serverSetup) serve(ctx context.Context, log *slog.Logger) error {
 	defer stop()
 	go ss.retention.Run(bg)
 	go ss.reloadRules(bg, log)
+	go ss.posture.Run(bg, ss.st, time.Minute) // re-match every host when the OSV database changes
 	err := ss.srv.Serve(ctx, ss.ln)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -40,6 +40,9 @@ type Options struct {
 	// Linux); KillRansomware lets it kill the offending process tree.
 	Protect        []string
 	KillRansomware bool
+	// BackupMax bounds the protected-folder backup in STATE/backup
+	// (default 1 GiB); `medshield agent restore --incident ID` uses it.
+	BackupMax int64
 	// Miners enables cryptominer detection (Linux); KillMiners kills them
 	// (and quarantines their binary), otherwise they are only reported.
 	Miners     bool
@@ -440,6 +443,7 @@ func (a *Agent) do(req *http.Request, out any) error {
 func (a *Agent) guardLoop(ctx context.Context) {
 	err := guard.Run(ctx, guard.Options{
 		Protect: a.opts.Protect, Kill: a.opts.KillRansomware, Canaries: true, Logger: a.log,
+		BackupDir: BackupDir(a.opts.StateDir), BackupMax: a.opts.BackupMax,
 		OnReady: func(i guard.ShieldInfo) {
 			a.log.Info("ransomware shield ready", "source", i.Source, "files", i.Profiles, "decoys", i.Canaries)
 		},
@@ -487,9 +491,16 @@ func (a *Agent) minerLoop(ctx context.Context) {
 	}
 }
 
+// BackupDir is where the protected-folder backup lives in a state
+// directory.
+func BackupDir(stateDir string) string { return filepath.Join(stateDir, "backup") }
+
 // RansomwareAlert turns a shield alert into an event.
 func RansomwareAlert(al guard.Alert) event.Event {
 	ev := event.New(event.KindAlert, "guard.ransomware", al.Action)
+	if al.ID != "" {
+		ev.ID = al.ID // the incident id shown in the console is the one restores take
+	}
 	ev.Timestamp = al.Time.UTC()
 	ev.Category = "malware"
 	ev.Severity = event.SeverityCritical
