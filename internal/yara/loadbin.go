@@ -198,6 +198,22 @@ func (d *dec) str() string { return string(d.bytes()) }
 
 func (d *dec) class() re.Class {
 	var c re.Class
+	switch n := d.byte(); n {
+	case 0, 1, 2:
+		if len(d.b) < int(n) {
+			d.fail("truncated")
+			return c
+		}
+		for _, b := range d.b[:n] {
+			c.Add(b)
+		}
+		d.b = d.b[n:]
+		return c
+	case 0xff:
+	default:
+		d.fail("bad byte class")
+		return c
+	}
 	if len(d.b) < 32 {
 		d.fail("truncated")
 		return c
@@ -374,7 +390,7 @@ func (d *dec) str_() *String {
 	}
 	for ; n > 0 && d.err == nil; n-- {
 		v := &variant{kind: variantKind(d.byte()), lit: d.bytes(), nocase: d.bool(), wide: d.bool()}
-		nc, isNil := d.ncount(32)
+		nc, isNil := d.ncount(1)
 		if !isNil {
 			v.classes = make([]re.Class, 0, nc)
 		}

@@ -287,7 +287,16 @@ func (e *enc) encString(s *String) {
 	}
 }
 
+// class writes a byte class: most hold one or two bytes (exact and
+// case-folded letters), written as a count and the bytes; others as the
+// 256-bit set.
 func (e *enc) class(c re.Class) {
+	if n := c.Count(); n <= 2 {
+		e.byte(byte(n))
+		e.b = append(e.b, c.Bytes()...)
+		return
+	}
+	e.byte(0xff)
 	for _, w := range c {
 		e.b = binary.BigEndian.AppendUint64(e.b, w)
 	}
