@@ -355,6 +355,17 @@ func (a *Agent) execute(ctx context.Context, c commandMsg) {
 		} else {
 			result["event_id"] = id
 		}
+	case "list-quarantine":
+		if a.resp.Quarantine == nil {
+			status, result["error"] = "failed", "quarantine store unavailable"
+			break
+		}
+		recs, err := a.resp.Quarantine.List()
+		if err != nil {
+			status, result["error"] = "failed", err.Error()
+		} else {
+			result["records"] = recs
+		}
 	case "scan-path":
 		var args struct {
 			Paths []string `json:"paths"`

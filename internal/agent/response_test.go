@@ -91,6 +91,10 @@ func TestResponseCommandsThroughServer(t *testing.T) {
 		b, _ := json.Marshal(res)
 		t.Fatalf("no quarantine id in %s", b)
 	}
+	listed := send("list-quarantine", nil)
+	if recs, _ := listed["records"].([]any); len(recs) != 1 {
+		t.Fatalf("list-quarantine: %v", listed)
+	}
 	send("restore-file", map[string]any{"id": id})
 	if got, err := os.ReadFile(file); err != nil || string(got) != string(content) {
 		t.Fatalf("restored %q, %v", got, err)

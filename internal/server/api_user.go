@@ -96,7 +96,7 @@ func (s *Server) handleRevokeHost(w http.ResponseWriter, r *http.Request, p *Pri
 var AgentCommands = map[string]bool{
 	"ping": true, "collect-inventory": true,
 	"kill-process": true, "quarantine-file": true, "restore-file": true, "delete-quarantined": true,
-	"collect-file": true, "isolate": true, "unisolate": true, "scan-path": true,
+	"collect-file": true, "isolate": true, "unisolate": true, "scan-path": true, "list-quarantine": true,
 }
 
 // adminCommands change the host's network or destroy evidence: admins only.
