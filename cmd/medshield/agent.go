@@ -92,6 +92,7 @@ with --protect, runs the ransomware shield.`)
 	schedule := fs.String("scan-schedule", "daily at 02:00", `when the scheduled scan runs: "daily at HH:MM" or "every N hours"`)
 	fs.Var(&onAccess, "on-access", "folders whose new and modified executables and documents are scanned at once (repeatable)")
 	quarantineHits := fs.Bool("quarantine-detections", true, "move files that scans detect into the encrypted quarantine")
+	tamperProt := fs.Bool("tamper-protection", true, "enforce the state directory's and binary's permissions and report changes to them")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ with --protect, runs the ransomware shield.`)
 	}
 	ag, err := agent.New(agent.Options{StateDir: *state, Version: version, Logger: e.log, Protect: protect, KillRansomware: *kill,
 		Miners: *miners, KillMiners: *killMiners, Scanner: scansched.NewYARA(rs, yara.ScanOptions{}), Scan: scanCfg,
-		QuarantineDetections: *quarantineHits})
+		QuarantineDetections: *quarantineHits, TamperProtection: *tamperProt})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/medshield/medshield/internal/quarantine"
 	"github.com/medshield/medshield/internal/response"
 	"github.com/medshield/medshield/internal/scansched"
+	"github.com/medshield/medshield/internal/tamper"
 )
 
 // Options configure an agent.
@@ -53,6 +54,10 @@ type Options struct {
 	Scan    scansched.Config
 	// QuarantineDetections moves files found by scans into quarantine.
 	QuarantineDetections bool
+	// TamperProtection checks and repairs the permissions of the state
+	// directory and the agent binary at start and reports every change to
+	// them made by anyone but the agent.
+	TamperProtection bool
 }
 
 // Agent is an enrolled, running agent.
@@ -227,6 +232,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if a.opts.Miners {
 		run("miners", a.minerLoop)
+	}
+	if a.opts.TamperProtection {
+		run("tamper", a.tamperLoop)
 	}
 	if a.scans != nil {
 		run("scans", func(ctx context.Context) {
@@ -499,6 +507,38 @@ func (a *Agent) minerLoop(ctx context.Context) {
 	})
 	if err != nil && ctx.Err() == nil && !errors.Is(err, miner.ErrUnsupported) {
 		a.log.Warn("miner detection stopped", "err", err)
+	}
+}
+
+// tamperLoop enforces the state directory's and binary's permissions and
+// watches them; every outside change becomes an alert.
+func (a *Agent) tamperLoop(ctx context.Context) {
+	exe, _ := os.Executable()
+	pol := tamper.Policy{StateDir: a.opts.StateDir, Binary: exe, Owner: -1, Repair: true}
+	problems, err := tamper.Check(pol)
+	if err != nil {
+		a.log.Warn("tamper check", "err", err)
+	}
+	for _, p := range problems {
+		ev := event.New(event.KindAlert, "agent.tamper", "protection_check")
+		ev.Category = "configuration"
+		ev.Severity = event.SeverityMedium
+		ev.Rule = &event.Rule{ID: "medshield.tamper.permissions", Name: "Agent files were not protected", Ruleset: "medshield-agent", Level: "medium", Author: "medshield"}
+		ev.Message = p.String()
+		_ = a.Emit(ev)
+	}
+	w := &tamper.Watcher{
+		Dirs: []string{a.opts.StateDir}, Files: []string{exe}, Repair: &pol,
+		// The agent's own writes.
+		Ignore: []string{"spool/**", "backup/**", "quarantine/**", "scan-*", "*.tmp*", ".tmp-*", ".index.tmp"},
+		Report: func(at tamper.Attempt) {
+			if err := a.Emit(at.Event()); err != nil {
+				a.log.Error("spool tamper alert", "err", err)
+			}
+		},
+	}
+	if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("tamper watcher stopped", "err", err)
 	}
 }
 
