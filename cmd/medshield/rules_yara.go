@@ -9,6 +9,7 @@ import (
 
 	"github.com/medshield/medshield/internal/yara"
 	"github.com/medshield/medshield/internal/yara/module/modules"
+	"github.com/medshield/medshield/internal/yara/syntax"
 	"github.com/medshield/medshield/rules"
 )
 
@@ -62,12 +63,15 @@ func checkYaraRules(ctx context.Context, e *env, paths []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	errs := c.Errors()
-	for _, d := range errs {
-		fmt.Fprintf(e.stdout, "%s: error[%s]: %s\n", d.Pos, d.Code, d.Msg)
-	}
-	for _, w := range c.Warnings() {
-		fmt.Fprintf(e.stdout, "%s: warning[%s]: %s\n", w.Pos, w.Code, w.Msg)
+	var errs syntax.ErrorList
+	if c != nil { // nil for a compiled file: its rules were checked when it was written
+		errs = c.Errors()
+		for _, d := range errs {
+			fmt.Fprintf(e.stdout, "%s: error[%s]: %s\n", d.Pos, d.Code, d.Msg)
+		}
+		for _, w := range c.Warnings() {
+			fmt.Fprintf(e.stdout, "%s: warning[%s]: %s\n", w.Pos, w.Code, w.Msg)
+		}
 	}
 	fmt.Fprintf(e.stdout, "yara: %d rules loaded, %d strings, %d atoms; %d errors\n",
 		len(rs.Rules()), rs.NumStrings(), rs.NumAtoms(), len(errs))
@@ -76,11 +80,14 @@ func checkYaraRules(ctx context.Context, e *env, paths []string) (int, error) {
 
 func runRulesCompile(ctx context.Context, e *env, args []string) error {
 	fset := newFlags(e, "rules compile", "rules compile --yara DIR|FILE... --out FILE", `
-Compiles YARA rules into one file that 'medshield scan --rules FILE' and the
-agent load without the original rule files. A directory's files each get
-their own namespace (their path relative to the directory). Bad rules are
-reported with file:line:column and left out; --strict refuses to write the
-file if any rule is rejected.`)
+Compiles YARA rules into one binary file that 'medshield scan --rules FILE'
+and the agent load without the original rule files and without compiling
+them again (format in docs/scan.md). A directory's files each get their own
+namespace (their path relative to the directory). Bad rules are reported
+with file:line:column and left out; --strict refuses to write the file if
+any rule is rejected. A compiled file is tied to the medshield engine
+version that wrote it: after an upgrade that changes it, loading refuses the
+file and asks for it to be compiled again.`)
 	var paths stringList
 	fset.Var(&paths, "yara", "YARA rule file or directory (repeatable)")
 	out := fset.String("out", "", "output file")
