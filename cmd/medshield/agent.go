@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
+	"time"
 
 	"github.com/medshield/medshield/internal/agent"
 	"github.com/medshield/medshield/internal/guard"
@@ -28,6 +31,7 @@ Subcommands:
   run      medshield agent run [--state DIR]
   status   medshield agent status [--state DIR]
   restore  medshield agent restore --incident ID [--state DIR]   put back files a stopped ransomware damaged
+  stop     medshield agent stop --code CODE [--state DIR]        stop a tamper-protected agent with a code from the server
 `
 
 func runAgent(ctx context.Context, e *env, args []string) error {
@@ -36,6 +40,7 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 		"run":     func(a []string) error { return runAgentRun(ctx, e, a) },
 		"status":  func(a []string) error { return runAgentStatus(ctx, e, a) },
 		"restore": func(a []string) error { return runAgentRestore(ctx, e, a) },
+		"stop":    func(a []string) error { return runAgentStop(ctx, e, a) },
 	}, agentHelp)
 }
 
@@ -115,11 +120,77 @@ with --protect, runs the ransomware shield.`)
 	if err != nil {
 		return err
 	}
-	err = ag.Run(ctx)
+	runCtx := ctx
+	if *tamperProt && agent.StopProtected(*state) {
+		// Tamper protection: SIGTERM/SIGINT stop the agent only after
+		// 'medshield agent stop --code' left a valid stop code; other
+		// attempts are refused and reported. (SIGKILL cannot be refused:
+		// run the agent under a service manager that restarts it.)
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		sigs := make(chan os.Signal, 4)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		go func() {
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case sig := <-sigs:
+					if ag.StopAuthorized() {
+						cancel()
+						return
+					}
+					ag.ReportRefusedStop(sig.String())
+				}
+			}
+		}()
+	}
+	err = ag.Run(runCtx)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+func runAgentStop(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent stop", "agent stop --code CODE [--state DIR]", `
+Stops a running agent that has tamper protection. The code comes from an
+administrator (console host page or POST /api/v1/hosts/ID/unlock-code with
+{"action":"stop"}); it is bound to this agent, expires, and is checked here
+and again by the running agent.`)
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	code := fs.String("code", "", "stop code issued by the server")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if *code == "" {
+		fmt.Fprintln(e.stderr, "agent stop: --code is required")
+		return errUsage
+	}
+	pid, err := agent.RunningPID(*state)
+	if err != nil {
+		return err
+	}
+	if err := agent.AuthorizeStop(*state, *code); err != nil {
+		return err
+	}
+	proc, err := os.FindProcess(pid)
+	if err == nil {
+		err = proc.Signal(syscall.SIGTERM) // Windows: stop the service instead
+	}
+	if err != nil {
+		return fmt.Errorf("signal agent %d: %w", pid, err)
+	}
+	for i := 0; i < 300; i++ {
+		if _, err := agent.RunningPID(*state); err != nil {
+			fmt.Fprintf(e.stdout, "agent %d stopped\n", pid)
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("agent %d did not stop within 30 s", pid)
 }
 
 func runAgentStatus(ctx context.Context, e *env, args []string) error {

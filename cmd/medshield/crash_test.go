@@ -23,6 +23,7 @@ import (
 	"github.com/medshield/medshield/internal/server/servertest"
 	"github.com/medshield/medshield/internal/store"
 	"github.com/medshield/medshield/internal/store/sqlite"
+	"github.com/medshield/medshield/internal/tamper"
 )
 
 const crashEvents = 100000
@@ -214,7 +215,33 @@ func TestAgentSIGKILLDuringUploadLosesNothing(t *testing.T) {
 	a2 := child(t, "agent2.log", "agent", "run", "--state", state)
 	waitUntil(t, "all events stored", 3*time.Minute, func() bool { return crashCount(t, s.Store) == crashEvents })
 	time.Sleep(time.Second) // let the acknowledgement of the last batch land
+	// Tamper protection: a plain SIGTERM is refused and reported...
+	// (had it stopped, its pid file would be gone and 'agent stop' below
+	// would fail).
 	a2.Process.Signal(syscall.SIGTERM)
+	waitUntil(t, "refused-stop alert", 30*time.Second, func() bool {
+		n, _ := s.Store.CountEvents(context.Background(), store.EventQuery{Kind: event.KindAlert, Text: "refused to stop"})
+		return n >= 1
+	})
+	// ...and a stop code issued by the server stops it cleanly.
+	cfg, err := agent.LoadConfig(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := s.Store.GetSetting(ctx, "tamper-secret:"+cfg.AgentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := tamper.NewCode(secret, cfg.AgentID, tamper.ActionStop, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, out, errOut := runCLI(t, "", "agent", "stop", "--state", state, "--code", "WRONG-CODE-0000"); c == 0 {
+		t.Fatalf("a wrong code stopped the agent: %s %s", out, errOut)
+	}
+	if c, out, errOut := runCLI(t, "", "agent", "stop", "--state", state, "--code", tamper.Format(code)); c != 0 {
+		t.Fatalf("agent stop: %d %s %s", c, out, errOut)
+	}
 	if err := a2.Wait(); err != nil {
 		t.Fatalf("agent did not stop cleanly: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -244,6 +245,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		})
 	}
 	a.log.Info("agent running", "server", a.cfg.Server, "hospital", a.cfg.Hospital, "department", a.cfg.Department)
+	pidPath := filepath.Join(a.opts.StateDir, pidFile)
+	_ = os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	defer os.Remove(pidPath)
 	<-ctx.Done()
 	wg.Wait()
 	return a.spool.Close()

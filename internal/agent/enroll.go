@@ -89,6 +89,7 @@ func Enroll(ctx context.Context, o EnrollOptions) (Config, error) {
 		CA          string `json:"ca"`
 		Hospital    string `json:"hospital"`
 		Department  string `json:"department"`
+		Tamper      string `json:"tamper_secret"`
 	}
 	if err := json.Unmarshal(b, &er); err != nil {
 		return Config{}, fmt.Errorf("enrol: bad answer: %w", err)
@@ -121,6 +122,11 @@ func Enroll(ctx context.Context, o EnrollOptions) (Config, error) {
 	}
 	if err := pki.WriteFile(filepath.Join(o.StateDir, caFile), []byte(er.CA), 0o644); err != nil {
 		return Config{}, err
+	}
+	if er.Tamper != "" {
+		if err := pki.WriteFile(filepath.Join(o.StateDir, tamperFile), []byte(er.Tamper+"\n"), 0o600); err != nil {
+			return Config{}, err
+		}
 	}
 	c := Config{Server: strings.TrimRight(o.Server, "/"), AgentID: er.AgentID, Hospital: er.Hospital, Department: er.Department,
 		CAFingerprint: fp, HostName: o.HostName, EnrolledAt: time.Now().UTC()}

@@ -29,6 +29,9 @@ const (
 	certFile   = "agent.crt"
 	caFile     = "ca.crt"
 	spoolDir   = "spool"
+	tamperFile = "tamper.key"
+	stopFile   = "stop.auth"
+	pidFile    = "agent.pid"
 )
 
 // DefaultStateDir returns the per-OS default state directory.

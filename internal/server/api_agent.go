@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/medshield/medshield/internal/event"
 	"github.com/medshield/medshield/internal/pki"
 	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/tamper"
 )
 
 // EnrollRequest is the body of POST /api/v1/enroll.
@@ -30,6 +32,9 @@ type EnrollResponse struct {
 	CA          string `json:"ca"`          // PEM
 	Hospital    string `json:"hospital"`
 	Department  string `json:"department"`
+	// TamperSecret (hex) lets the agent verify stop and uninstall codes the
+	// server issues; it is stored on both sides only.
+	TamperSecret string `json:"tamper_secret"`
 }
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +65,15 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_csr", "%v", err)
 		return
 	}
+	secret, err := tamper.NewSecret()
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not create the agent secret")
+		return
+	}
+	if err := s.st.PutSetting(r.Context(), tamperKey(agentID), secret); err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not store the agent secret")
+		return
+	}
 	a := store.Agent{
 		ID: agentID, HostName: req.HostName, Organization: tok.Organization, Unit: tok.Unit,
 		CertSerial: serial, CertSHA256: pki.Fingerprint(der), EnrolledAt: now.UTC(), Version: req.Version, OS: req.OS,
@@ -73,13 +87,16 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		map[string]string{"hostname": req.HostName, "hospital": tok.Organization, "department": tok.Unit})
 	s.log.Info("agent enrolled", "agent", agentID, "host", req.HostName, "hospital", tok.Organization)
 	writeJSON(w, http.StatusOK, EnrollResponse{
-		AgentID:     agentID,
-		Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		CA:          string(s.ca.PEM()),
-		Hospital:    tok.Organization,
-		Department:  tok.Unit,
+		AgentID:      agentID,
+		Certificate:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		CA:           string(s.ca.PEM()),
+		Hospital:     tok.Organization,
+		Department:   tok.Unit,
+		TamperSecret: hex.EncodeToString(secret),
 	})
 }
+
+func tamperKey(agentID string) string { return "tamper-secret:" + agentID }
 
 func (s *Server) agentOnly(h func(http.ResponseWriter, *http.Request, store.Agent)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

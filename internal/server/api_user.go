@@ -11,6 +11,7 @@ import (
 
 	"github.com/medshield/medshield/internal/auth"
 	"github.com/medshield/medshield/internal/store"
+	"github.com/medshield/medshield/internal/tamper"
 )
 
 // HostView is a host as shown by the API and console.
@@ -409,4 +410,64 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *Principa
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": recs})
+}
+
+// UnlockCode issues a code that lets someone at the host stop or uninstall
+// its agent (tamper protection). Admins only; audited.
+func (s *Server) UnlockCode(r *http.Request, p *Principal, agentID, action string, ttl time.Duration) (string, time.Time, error) {
+	act := tamper.Action(action)
+	if act != tamper.ActionStop && act != tamper.ActionUninstall && act != tamper.ActionDisable {
+		return "", time.Time{}, fmt.Errorf("action must be stop, uninstall or disable")
+	}
+	if ttl <= 0 {
+		ttl = time.Hour
+	}
+	a, err := s.scopedAgent(r, p, agentID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	secret, err := s.st.GetSetting(r.Context(), tamperKey(a.ID))
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("no tamper secret for this agent (enrolled before tamper protection): %w", err)
+	}
+	now := s.cfg.Now()
+	code, err := tamper.NewCode(secret, a.ID, act, ttl, now)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	ac := p.Actor(r)
+	if _, err := s.audit.Record(r.Context(), ac.Name, "agent.unlock-code", a.ID, ac.Remote, map[string]any{"action": action, "ttl": ttl.String()}); err != nil {
+		return "", time.Time{}, err
+	}
+	return tamper.Format(code), now.Add(ttl), nil
+}
+
+func (s *Server) handleUnlockCode(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var req struct {
+		Action string `json:"action"`
+		TTL    string `json:"ttl"`
+	}
+	if err := decodeJSON(w, r, 4096, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	ttl := time.Hour
+	if req.TTL != "" {
+		d, err := time.ParseDuration(req.TTL)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_request", "ttl: %v", err)
+			return
+		}
+		ttl = d
+	}
+	code, exp, err := s.UnlockCode(r, p, r.PathValue("id"), req.Action, ttl)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			writeErr(w, http.StatusNotFound, "not_found", "no such host")
+			return
+		}
+		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"code": code, "action": req.Action, "expires_at": exp})
 }

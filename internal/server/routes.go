@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/hosts/{id}/revoke", s.user(adminOnly, s.handleRevokeHost))
 	mux.HandleFunc("POST /api/v1/hosts/{id}/commands", s.user(analystUp, s.handleSendCommand))
 	mux.HandleFunc("GET /api/v1/commands/{id}", s.user(analystUp, s.handleGetCommand))
+	mux.HandleFunc("POST /api/v1/hosts/{id}/unlock-code", s.user(adminOnly, s.handleUnlockCode))
 	mux.HandleFunc("GET /api/v1/events", s.user(anyRole, s.handleEventsQuery))
 	mux.HandleFunc("GET /api/v1/alerts", s.user(anyRole, s.handleAlertsQuery))
 	mux.HandleFunc("GET /api/v1/tokens", s.user(adminOnly, s.handleListTokens))
