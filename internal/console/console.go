@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -88,6 +89,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /hosts/{id}", c.auth(c.host))
 	mux.HandleFunc("POST /hosts/{id}/revoke", c.auth(c.revokeHost))
 	mux.HandleFunc("POST /hosts/{id}/command", c.auth(c.sendCommand))
+	mux.HandleFunc("POST /hosts/{id}/unlock-code", c.auth(c.unlockCode))
 	mux.HandleFunc("GET /events", c.auth(c.events))
 	mux.HandleFunc("GET /alerts", c.auth(c.events))
 	mux.HandleFunc("GET /tokens", c.auth(c.tokens))
@@ -296,6 +298,21 @@ func (c *Console) sendCommand(w http.ResponseWriter, r *http.Request, p *server.
 		return
 	}
 	http.Redirect(w, r, "/hosts/"+url.PathEscape(r.PathValue("id"))+"?notice="+url.QueryEscape("command "+cmd.Name+" queued ("+cmd.ID+")"), http.StatusSeeOther)
+}
+
+func (c *Console) unlockCode(w http.ResponseWriter, r *http.Request, p *server.Principal) {
+	if p.User.Role != store.RoleAdmin {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	code, exp, err := c.srv.UnlockCode(r, p, r.PathValue("id"), r.PostFormValue("action"), time.Hour)
+	if err != nil {
+		c.fail(w, r, p, "hosts", err)
+		return
+	}
+	notice := fmt.Sprintf("%s code: %s (valid until %s; medshield agent %s --code %s)", r.PostFormValue("action"), code,
+		exp.Local().Format("15:04"), r.PostFormValue("action"), code)
+	http.Redirect(w, r, "/hosts/"+url.PathEscape(r.PathValue("id"))+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
 
 func (c *Console) events(w http.ResponseWriter, r *http.Request, p *server.Principal) {
