@@ -60,8 +60,6 @@ func confSkip(c confCase, have map[string]bool) string {
 	switch c.Kind {
 	case "regexp_match", "regexp_no_match", "regexp_syntax_error":
 		return "run by internal/yara/re"
-	case "warning", "no_warning":
-		return "warnings"
 	}
 	if c.File == "tests/test-api.c" {
 		return "needs yr_set_configuration"
@@ -133,6 +131,12 @@ func runConfCase(c confCase, doc *confDoc, mods []module.Module, ext map[string]
 	}
 	if cerr != nil {
 		return false, "compile: " + cerr.Error()
+	}
+	switch c.Kind {
+	case "warning":
+		return len(comp.Warnings()) > 0, "no warning"
+	case "no_warning":
+		return len(comp.Warnings()) == 0, "unexpected warnings: " + errString(comp.Warnings().Err())
 	}
 	var data []byte
 	switch c.DataKind {

@@ -33,6 +33,7 @@ func (rc *ruleCtx) toBool(pos syntax.Pos, x *cexpr) evalFn {
 			return boolVal(v.f != 0)
 		}
 	case tStr:
+		rc.warnLiteralBool(pos, x)
 		return func(st *state) value {
 			v := f(st)
 			if v.undef {
@@ -67,6 +68,7 @@ func (rc *ruleCtx) expr(e syntax.Expr) *cexpr {
 		case syntax.FILESIZE:
 			return &cexpr{t: ctype{t: tInt}, f: func(st *state) value { return value{i: int64(len(st.data))} }}
 		case syntax.ENTRYPOINT:
+			rc.warnEntrypoint(e.Pos)
 			return &cexpr{t: ctype{t: tInt}, f: func(st *state) value { return st.entryPoint() }}
 		}
 	case *syntax.StrRef:

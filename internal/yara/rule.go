@@ -50,6 +50,7 @@ type ruleCtx struct {
 	nvars   int
 	inForOf bool
 	loops   int
+	natoms  int // atoms YARA would add for the strings (warnings.go)
 }
 
 type lvar struct {
@@ -110,6 +111,7 @@ func (c *Compiler) compileRule(d *syntax.Rule, nsi *nsInfo, scope *fileScope) {
 	}
 	rc.used = make([]bool, len(rc.strs))
 	r.cond = rc.boolExpr(d.Cond)
+	rc.warnRuleAtoms(d.Pos)
 	for _, id := range rc.order {
 		i := rc.byID[id]
 		if !rc.used[i] {
@@ -141,9 +143,7 @@ func (rc *ruleCtx) addString(sd *syntax.StringDef, id string) int {
 	if err != nil {
 		rc.fail(sd.Pos, "invalid-string", "string $%s: %v", strings.TrimPrefix(id, "\x00"), err)
 	}
-	if s.slow {
-		rc.c.warns.Add(rc.c.fset.Position(sd.Pos), "slow-string", "rule %q: string $%s may slow down scanning", rc.rule.Name, id)
-	}
+	rc.warnString(sd, s)
 	idx := len(rc.strs)
 	rc.strs = append(rc.strs, s)
 	for _, p := range s.parts {

@@ -23,6 +23,7 @@ type String struct {
 	pos      syntax.Pos
 	variants []*variant
 	slow     bool
+	hexAST   *re.Node // the parsed hex string, dropped after the warning check (warnings.go)
 
 	rule int
 	// Chained hex strings: the parent has parts (found like strings) and
@@ -103,6 +104,7 @@ func compileString(sd *syntax.StringDef, id string) (*String, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid hex string: %v", err)
 		}
+		s.hexAST = n
 		if pieces, gaps := splitChain(n); len(pieces) > 1 {
 			for i, p := range pieces {
 				ps := &String{ID: fmt.Sprintf("%s#%d", id, i), pos: sd.Pos}
