@@ -31,16 +31,18 @@ Subcommands:
   run      medshield agent run [--state DIR]
   status   medshield agent status [--state DIR]
   restore  medshield agent restore --incident ID [--state DIR]   put back files a stopped ransomware damaged
-  stop     medshield agent stop --code CODE [--state DIR]        stop a tamper-protected agent with a code from the server
+  stop       medshield agent stop --code CODE [--state DIR]        stop a tamper-protected agent with a code from the server
+  uninstall  medshield agent uninstall --code CODE [--state DIR]   stop the agent and remove its state (key, spool, backup, quarantine)
 `
 
 func runAgent(ctx context.Context, e *env, args []string) error {
 	return subcommand(e, "agent", args, map[string]func([]string) error{
-		"enroll":  func(a []string) error { return runAgentEnroll(ctx, e, a) },
-		"run":     func(a []string) error { return runAgentRun(ctx, e, a) },
-		"status":  func(a []string) error { return runAgentStatus(ctx, e, a) },
-		"restore": func(a []string) error { return runAgentRestore(ctx, e, a) },
-		"stop":    func(a []string) error { return runAgentStop(ctx, e, a) },
+		"enroll":    func(a []string) error { return runAgentEnroll(ctx, e, a) },
+		"run":       func(a []string) error { return runAgentRun(ctx, e, a) },
+		"status":    func(a []string) error { return runAgentStatus(ctx, e, a) },
+		"restore":   func(a []string) error { return runAgentRestore(ctx, e, a) },
+		"stop":      func(a []string) error { return runAgentStop(ctx, e, a) },
+		"uninstall": func(a []string) error { return runAgentUninstall(ctx, e, a) },
 	}, agentHelp)
 }
 
@@ -242,5 +244,50 @@ are left for you to delete.`)
 	if len(res.Failed) > 0 {
 		return &exitCode{code: 1}
 	}
+	return nil
+}
+
+func runAgentUninstall(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "agent uninstall", "agent uninstall --code CODE [--state DIR]", `
+Stops the agent and deletes its state directory (key, certificate, spool,
+protected-folder backup, quarantine). A tamper-protected agent needs an
+uninstall code from an administrator (console host page or
+POST /api/v1/hosts/ID/unlock-code with {"action":"uninstall"}). Revoke the
+host in the console as well. The binary itself is not removed.`)
+	state := fs.String("state", agent.DefaultStateDir(), "agent state directory")
+	code := fs.String("code", "", "uninstall code issued by the server")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if _, err := agent.LoadConfig(*state); err != nil {
+		return err
+	}
+	if agent.StopProtected(*state) {
+		if *code == "" {
+			fmt.Fprintln(e.stderr, "agent uninstall: this agent is tamper-protected; --code is required")
+			return errUsage
+		}
+		if err := agent.AuthorizeUninstall(*state, *code); err != nil {
+			return err
+		}
+	}
+	if pid, err := agent.RunningPID(*state); err == nil {
+		if proc, err := os.FindProcess(pid); err == nil {
+			_ = proc.Signal(syscall.SIGTERM)
+		}
+		for i := 0; i < 300; i++ {
+			if _, err := agent.RunningPID(*state); err != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if _, err := agent.RunningPID(*state); err == nil {
+			return fmt.Errorf("agent %d did not stop; nothing removed", pid)
+		}
+	}
+	if err := os.RemoveAll(*state); err != nil {
+		return fmt.Errorf("remove %s: %w", *state, err)
+	}
+	fmt.Fprintf(e.stdout, "agent uninstalled; %s removed\n", *state)
 	return nil
 }

@@ -245,6 +245,9 @@ func TestAgentSIGKILLDuringUploadLosesNothing(t *testing.T) {
 	if err := a2.Wait(); err != nil {
 		t.Fatalf("agent did not stop cleanly: %v", err)
 	}
+	if c, _, _ := runCLI(t, "", "agent", "uninstall", "--state", state); c == 0 {
+		t.Fatal("uninstall without a code succeeded on a protected agent")
+	}
 	if n := crashCount(t, s.Store); n != crashEvents {
 		t.Fatalf("stored %d, want exactly %d", n, crashEvents)
 	}

@@ -534,7 +534,7 @@ func (a *Agent) tamperLoop(ctx context.Context) {
 	w := &tamper.Watcher{
 		Dirs: []string{a.opts.StateDir}, Files: []string{exe}, Repair: &pol,
 		// The agent's own writes.
-		Ignore: []string{"spool/**", "backup/**", "quarantine/**", "scan-*", "*.tmp*", ".tmp-*", ".index.tmp"},
+		Ignore: []string{"spool/**", "backup/**", "quarantine/**", "scan-*", "*.tmp*", ".tmp-*", ".index.tmp", pidFile, stopFile},
 		Report: func(at tamper.Attempt) {
 			if err := a.Emit(at.Event()); err != nil {
 				a.log.Error("spool tamper alert", "err", err)

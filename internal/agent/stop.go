@@ -51,6 +51,30 @@ func AuthorizeStop(stateDir, code string) error {
 	return os.WriteFile(filepath.Join(stateDir, stopFile), []byte(code), 0o600)
 }
 
+// AuthorizeUninstall verifies an uninstall code issued by the server and
+// leaves a stop authorisation for the running agent (uninstalling stops it).
+func AuthorizeUninstall(stateDir, code string) error {
+	cfg, err := LoadConfig(stateDir)
+	if err != nil {
+		return err
+	}
+	secret, err := tamperSecret(stateDir)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := tamper.Verify(secret, cfg.AgentID, tamper.ActionUninstall, code, now); err != nil {
+		return fmt.Errorf("uninstall code refused: %w", err)
+	}
+	// The running agent checks a stop code; derive one from the secret the
+	// uninstall code just proved.
+	stop, err := tamper.NewCode(secret, cfg.AgentID, tamper.ActionStop, time.Minute, now)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(stateDir, stopFile), []byte(stop), 0o600)
+}
+
 // stopAuthorized consumes a stop authorisation left by AuthorizeStop.
 func stopAuthorized(stateDir, agentID string) bool {
 	path := filepath.Join(stateDir, stopFile)
