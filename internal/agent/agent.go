@@ -228,6 +228,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	run("commands", a.commandLoop)
 	run("inventory", a.inventoryLoop)
 	run("posture", func(ctx context.Context) { posture.CollectLoop(ctx, a.Emit, a.opts.InventoryEvery, a.log) })
+	run("baseline", a.baselineLoop)
 	if len(a.opts.Protect) > 0 {
 		run("guard", a.guardLoop)
 	}
@@ -543,6 +544,29 @@ func (a *Agent) tamperLoop(ctx context.Context) {
 	}
 	if err := w.Run(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("tamper watcher stopped", "err", err)
+	}
+}
+
+// baselineLoop evaluates the embedded security baselines at start and every
+// InventoryEvery (6 h).
+func (a *Agent) baselineLoop(ctx context.Context) {
+	t := time.NewTicker(a.opts.InventoryEvery)
+	defer t.Stop()
+	for {
+		evs, err := posture.Baseline(ctx)
+		if err != nil {
+			a.log.Warn("baseline", "err", err)
+		}
+		if len(evs) > 0 {
+			if err := a.Emit(evs...); err != nil {
+				a.log.Error("spool baseline", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -260,7 +260,7 @@ func (c *Console) host(w http.ResponseWriter, r *http.Request, p *server.Princip
 	// Command results come back as events of dataset agent.command.
 	res, _ := c.srv.Store().QueryEvents(r.Context(), store.EventQuery{HostID: a.ID, Fields: map[string]string{"event.dataset": "agent.command"}, Limit: 10})
 	c.render(w, r, p, "host", http.StatusOK, view{Notice: r.URL.Query().Get("notice"), Data: map[string]any{
-		"Host": c.srv.View(a), "Inventory": inv, "Commands": cmds, "Results": res.Events}})
+		"Host": c.srv.View(a), "Inventory": inv, "Commands": cmds, "Results": res.Events, "Baselines": c.baselines(r, a.ID)}})
 }
 
 func (c *Console) revokeHost(w http.ResponseWriter, r *http.Request, p *server.Principal) {
@@ -298,6 +298,43 @@ func (c *Console) sendCommand(w http.ResponseWriter, r *http.Request, p *server.
 		return
 	}
 	http.Redirect(w, r, "/hosts/"+url.PathEscape(r.PathValue("id"))+"?notice="+url.QueryEscape("command "+cmd.Name+" queued ("+cmd.ID+")"), http.StatusSeeOther)
+}
+
+// baselineView is one policy's latest result for a host.
+type baselineView struct {
+	Name, Score      string
+	Time             time.Time
+	PassedN, FailedN any        // counts as decoded from JSON
+	Failed           [][]string // id, title, controls, remediation
+}
+
+// baselines returns the latest result of each baseline policy of a host.
+func (c *Console) baselines(r *http.Request, hostID string) []baselineView {
+	page, err := c.srv.Store().QueryEvents(r.Context(), store.EventQuery{HostID: hostID, Kind: event.KindState,
+		Fields: map[string]string{"event.dataset": "host.baseline"}, Limit: 20})
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []baselineView
+	for _, ev := range page.Events { // newest first
+		name, _ := ev.Fields["baseline.name"].(string)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		bv := baselineView{Name: name, Time: ev.Timestamp, PassedN: ev.Fields["baseline.passed"], FailedN: ev.Fields["baseline.failed"]}
+		bv.Score, _ = ev.Fields["baseline.score"].(string)
+		if list, ok := ev.Fields["baseline.failed_checks"].([]any); ok {
+			for _, item := range list {
+				if line, ok := item.(string); ok {
+					bv.Failed = append(bv.Failed, strings.SplitN(line, "\t", 4))
+				}
+			}
+		}
+		out = append(out, bv)
+	}
+	return out
 }
 
 func (c *Console) unlockCode(w http.ResponseWriter, r *http.Request, p *server.Principal) {
