@@ -34,12 +34,11 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 
 func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit verify", "audit verify [--data DIR]", "Walks the whole audit chain and reports the first broken record. Exit 0 when intact, 1 when broken.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,14 +57,13 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 
 func runAuditShow(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit show", "audit show [--data DIR] [--after N] [--limit N]", "Prints audit records in order.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	after := fs.Int64("after", 0, "show records after this sequence number")
 	limit := fs.Int("limit", 100, "maximum records")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}

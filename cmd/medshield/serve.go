@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,21 @@ const defaultDataDir = "./medshield-data"
 // (default DATA/medshield.db), "postgres://..." for PostgreSQL.
 func openStore(ctx context.Context, dsn, dataDir string) (store.Store, error) {
 	return database.Open(ctx, dsn, dataDir)
+}
+
+// storeOpener holds the --data and --db flags of the commands that work on
+// a server's store directly.
+type storeOpener struct{ data, dsn *string }
+
+func storeFlags(fs *flag.FlagSet) storeOpener {
+	return storeOpener{
+		data: fs.String("data", defaultDataDir, "server data directory"),
+		dsn:  fs.String("db", "", "store DSN if not the default SQLite in --data"),
+	}
+}
+
+func (o storeOpener) open(ctx context.Context) (store.Store, error) {
+	return openStore(ctx, *o.dsn, *o.data)
 }
 
 // serverSetup is a server ready to serve, with what `up` prints.

@@ -50,8 +50,7 @@ func cliActor() server.Actor {
 func runTokenCreate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "token create", "token create --hospital NAME [--department NAME] [--ttl 24h] [--uses 1] [--data DIR]",
 		"Creates an enrolment token and prints it once, with the enrol command for an agent.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	hospital := fs.String("hospital", "", "hospital the enrolled agents belong to (required)")
 	dept := fs.String("department", "", "department the enrolled agents belong to")
 	ttl := fs.Duration("ttl", 24*time.Hour, "validity period (1m to 720h)")
@@ -59,7 +58,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fp := "<ca-fingerprint>"
-	if ca, _, err := pki.ReadCert(*data + "/pki/ca.crt"); err == nil {
+	if ca, _, err := pki.ReadCert(*db.data + "/pki/ca.crt"); err == nil {
 		fp = pki.Fingerprint(ca.Raw)
 	}
 	fmt.Fprintf(e.stdout, "%s\n", secret)
@@ -80,12 +79,11 @@ func runTokenCreate(ctx context.Context, e *env, args []string) error {
 
 func runTokenList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "token list", "token list [--data DIR]", "Lists enrolment tokens (never the secrets).")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,8 +112,7 @@ func runTokenList(ctx context.Context, e *env, args []string) error {
 
 func runTokenRevoke(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "token revoke", "token revoke [--data DIR] ID", "Revokes an enrolment token; agents already enrolled are not affected.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -123,7 +120,7 @@ func runTokenRevoke(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "token revoke: give exactly one token ID")
 		return errUsage
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -55,8 +55,7 @@ func readPassword(e *env) (string, error) {
 
 func runUserAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user add", "user add --name NAME --role admin|analyst|auditor|viewer [--hospital NAME]", "Creates a console user; the password is read from stdin or MEDSHIELD_PASSWORD.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	name := fs.String("name", "", "user name")
 	role := fs.String("role", "analyst", "admin, analyst, auditor or viewer")
 	hospital := fs.String("hospital", "", "hospital a viewer is limited to")
@@ -67,7 +66,7 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -82,12 +81,11 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 
 func runUserList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user list", "user list", "Lists console users.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,8 +104,7 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 
 func runUserPasswd(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user passwd", "user passwd NAME", "Sets a user's password (from stdin or MEDSHIELD_PASSWORD) and clears a lockout.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
@@ -119,7 +116,7 @@ func runUserPasswd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,14 +130,13 @@ func runUserPasswd(ctx context.Context, e *env, args []string) error {
 
 func runUserAPIKey(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "user apikey", "user apikey --name USER --key-name LABEL", "Creates a bearer API key that acts as USER (send it as 'Authorization: Bearer KEY'); printed once.")
-	data := fs.String("data", defaultDataDir, "server data directory")
-	dsn := fs.String("db", "", "store DSN if not the default SQLite in --data")
+	db := storeFlags(fs)
 	name := fs.String("name", "", "user the key acts as")
 	label := fs.String("key-name", "automation", "label for the key")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dsn, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
