@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/medshield/medshield/internal/agent"
+	"github.com/medshield/medshield/internal/scansched"
 	"github.com/medshield/medshield/internal/server"
+	"github.com/medshield/medshield/internal/yara"
 )
 
 func cmdUp() command {
@@ -68,7 +70,17 @@ keeps anything not yet acknowledged in its spool for the next start.`)
 		wg.Wait()
 		return fmt.Errorf("local agent: %w", err)
 	}
-	ag, err := agent.New(agent.Options{StateDir: stateDir, Version: version, Logger: e.log})
+	// The local agent scans on demand ("scan-path" from the console) with the
+	// embedded starter rules and watches for miners; the ransomware shield
+	// stays off in this first-look mode (it places decoy files).
+	rs, _, err := compileYara(nil)
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return fmt.Errorf("starter rules: %w", err)
+	}
+	ag, err := agent.New(agent.Options{StateDir: stateDir, Version: version, Logger: e.log, Miners: true,
+		Scanner: scansched.NewYARA(rs, yara.ScanOptions{}), QuarantineDetections: true})
 	if err != nil {
 		cancel()
 		wg.Wait()
