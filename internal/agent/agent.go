@@ -55,6 +55,9 @@ type Options struct {
 	Scan    scansched.Config
 	// QuarantineDetections moves files found by scans into quarantine.
 	QuarantineDetections bool
+	// AdjustResponse, when set, may change the active-response executor
+	// before the agent runs (tests run isolation inside a network namespace).
+	AdjustResponse func(*response.Executor)
 	// TamperProtection checks and repairs the permissions of the state
 	// directory and the agent binary at start and reports every change to
 	// them made by anyone but the agent.
@@ -113,6 +116,9 @@ func New(opts Options) (*Agent, error) {
 		log.Warn("cannot resolve the server for isolation", "err", err)
 	}
 	a.resp = &response.Executor{Quarantine: q, Servers: servers, Log: log}
+	if opts.AdjustResponse != nil {
+		opts.AdjustResponse(a.resp)
+	}
 	if opts.Scanner != nil {
 		cfg := opts.Scan
 		if cfg.CachePath == "" {
