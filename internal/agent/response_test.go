@@ -99,6 +99,23 @@ func TestResponseCommandsThroughServer(t *testing.T) {
 	if got, err := os.ReadFile(file); err != nil || string(got) != string(content) {
 		t.Fatalf("restored %q, %v", got, err)
 	}
+	// collect-file returns the content and its hash.
+	col := send("collect-file", map[string]any{"path": file})
+	ci, _ := col["result"].(map[string]any)
+	if ci["sha256"] == nil || ci["content_base64"] != "TVogdGhpcyBwcmV0ZW5kcyB0byBiZSBhIGRyb3BwZXI=" {
+		b, _ := json.Marshal(col)
+		t.Fatalf("collect-file: %s", b)
+	}
+	// quarantine again, then delete-quarantined (admin).
+	res = send("quarantine-file", map[string]any{"path": file})
+	inner, _ = res["result"].(map[string]any)
+	rec, _ = inner["record"].(map[string]any)
+	id, _ = rec["id"].(string)
+	send("delete-quarantined", map[string]any{"id": id})
+	listed = send("list-quarantine", nil)
+	if recs, _ := listed["records"].([]any); len(recs) != 0 {
+		t.Fatalf("after delete-quarantined: %v", listed)
+	}
 	// Unknown commands are refused by the server.
 	if code := se.Do(t, "POST", "/api/v1/hosts/"+cfg.AgentID+"/commands", map[string]any{"name": "bogus"}, nil); code != 400 {
 		t.Fatalf("bogus command: %d", code)
