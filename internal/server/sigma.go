@@ -14,19 +14,19 @@ import (
 	"github.com/medshield/medshield/internal/sigma"
 )
 
-// SigmaDetector runs a Sigma rule set on every ingested event. Agents ship
-// Windows events with their Sigma view (EventID, Channel, Provider_Name,
-// EventData names) in event.Fields, which Flatten puts at the top level, so
-// the same rules run on the server as in `medshield hunt`. Rules can be
-// replaced at run time with Reload.
+// SigmaDetector runs a Sigma rule set on every ingested event through
+// sigma.Live (matching plus correlation state). Events are seen through
+// sigma.FromEvent: a Sigma field is found under its own name (agents ship
+// the Windows Sigma view in event.Fields), under winlog.event_data, or under
+// its ECS equivalent, so the same rules run here as in `medshield hunt`.
+// Rules can be replaced at run time with Reload.
 type SigmaDetector struct {
 	paths []string
 	opts  sigma.Options
 
-	rs     atomic.Pointer[sigma.RuleSet]
+	mu     sync.Mutex // serialises Reload
+	live   atomic.Pointer[sigma.Live]
 	loaded atomic.Value // time.Time
-	mu     sync.Mutex   // guards corr
-	corr   *sigma.Correlator
 }
 
 // NewSigmaDetector loads rules from paths (files or directories; missing
@@ -42,7 +42,8 @@ func (d *SigmaDetector) Name() string { return "sigma" }
 
 // Rules returns the number of loaded detection and correlation rules.
 func (d *SigmaDetector) Rules() int {
-	if rs := d.rs.Load(); rs != nil {
+	if l := d.live.Load(); l != nil {
+		rs := l.RuleSet()
 		return rs.Stats.Loaded + rs.Stats.Correlation
 	}
 	return 0
@@ -69,8 +70,11 @@ func (d *SigmaDetector) Reload() (sigma.Diagnostics, error) {
 		}
 	}
 	d.mu.Lock()
-	d.rs.Store(rs)
-	d.corr = rs.NewCorrelator()
+	if l := d.live.Load(); l != nil {
+		l.Reload(rs) // open correlation windows of the old rules are closed
+	} else {
+		d.live.Store(sigma.NewLive(rs))
+	}
 	d.mu.Unlock()
 	d.loaded.Store(time.Now())
 	return diags, nil
@@ -98,34 +102,25 @@ func (d *SigmaDetector) Changed() bool {
 
 // Detect implements Detector.
 func (d *SigmaDetector) Detect(ctx context.Context, events []event.Event) []event.Event {
-	rs := d.rs.Load()
-	if rs == nil || len(rs.Rules) == 0 {
+	l := d.live.Load()
+	if l == nil || len(l.RuleSet().Rules) == 0 {
 		return nil
 	}
-	m := rs.NewMatcher()
 	var alerts []event.Event
 	for i := range events {
 		ev := &events[i]
 		if ev.Kind == event.KindAlert {
 			continue
 		}
-		view := sigma.MapEvent(ev.Flatten())
-		ms := m.Match(view)
+		ms, fired := l.Process(sigma.FromEvent(ev), ev.Timestamp, ev.ID)
 		for _, mt := range ms {
-			if mt.Rule.CorrelationOnly {
-				continue
-			}
 			alerts = append(alerts, sigmaAlert(ev, mt.Rule, ""))
 		}
-		if len(ms) > 0 {
-			d.mu.Lock()
-			for _, ca := range d.corr.Observe(view, ev.Timestamp, ms, ev.ID) {
-				a := sigmaAlert(ev, ca.Rule, fmt.Sprintf("%s: %.0f events (%s)", ca.Rule.Title, ca.Value, ca.GroupString()))
-				a.Labels["correlation.group"] = ca.GroupString()
-				a.Labels["correlation.count"] = fmt.Sprintf("%.0f", ca.Value)
-				alerts = append(alerts, a)
-			}
-			d.mu.Unlock()
+		for _, ca := range fired {
+			a := sigmaAlert(ev, ca.Rule, fmt.Sprintf("%s: %.0f events (%s)", ca.Rule.Title, ca.Value, ca.GroupString()))
+			a.Labels["correlation.group"] = ca.GroupString()
+			a.Labels["correlation.count"] = fmt.Sprintf("%.0f", ca.Value)
+			alerts = append(alerts, a)
 		}
 	}
 	return alerts

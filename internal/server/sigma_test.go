@@ -55,10 +55,15 @@ func TestSigmaDetectionOnIngest(t *testing.T) {
 		}
 		return ev
 	}
+	// The same activity shipped with ECS names (process.*, winlog.*).
+	ecs := event.New(event.KindEvent, "windows.sysmon", "process_creation")
+	ecs.Process = &event.Process{Executable: `C:\Windows\System32\vssadmin.exe`, CommandLine: `vssadmin delete shadows /for=c:`}
+	ecs.Fields = map[string]any{"winlog.channel": "Microsoft-Windows-Sysmon/Operational", "winlog.event_id": "1"}
 	evs := []event.Event{
 		win(`C:\Windows\System32\vssadmin.exe`, `vssadmin.exe Delete Shadows /All /Quiet`),
 		win(`C:\Windows\System32\vssadmin.exe`, `vssadmin.exe list shadows`),
 		win(`C:\Windows\notepad.exe`, `notepad.exe delete shadows.txt`),
+		ecs,
 	}
 	body, _ := wire.Encode(evs)
 	for i := 0; i < 2; i++ { // the retry must not duplicate the alert
@@ -71,11 +76,21 @@ func TestSigmaDetectionOnIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Events) != 1 {
+	if len(page.Events) != 2 {
 		b, _ := json.Marshal(page.Events)
-		t.Fatalf("want exactly one alert, got %d: %s", len(page.Events), b)
+		t.Fatalf("want exactly two alerts (Sigma-view and ECS event), got %d: %s", len(page.Events), b)
 	}
-	al := page.Events[0]
+	bySource := map[string]event.Event{}
+	for _, a := range page.Events {
+		bySource[a.Labels["source.event.id"]] = a
+	}
+	if _, ok := bySource[ecs.ID]; !ok {
+		t.Fatal("no alert for the ECS-named event")
+	}
+	al, ok := bySource[evs[0].ID]
+	if !ok {
+		t.Fatal("no alert for the Sigma-view event")
+	}
 	if al.Rule == nil || al.Rule.ID != "c947b146-0abc-4c87-9c64-b17e9d7274a2" || al.Rule.Author == "" || al.Rule.Level != "high" {
 		t.Fatalf("alert rule metadata: %+v", al.Rule)
 	}
