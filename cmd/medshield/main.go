@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 )
 
@@ -141,6 +140,3 @@ func usage(w io.Writer, cmds []command) {
 	}
 	fmt.Fprintf(w, "\nRun 'medshield <command> --help' for the flags of a command.\nDocumentation: docs/README.md\n")
 }
-
-// joinLines is a small helper for multi-line help texts.
-func joinLines(lines ...string) string { return strings.Join(lines, "\n") + "\n" }

@@ -174,7 +174,7 @@ func (c *Console) loginPost(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	res, err := c.srv.Login(r.Context(), r.PostFormValue("user"), r.PostFormValue("password"), clientIP(r))
+	res, err := c.srv.Login(r.Context(), r.PostFormValue("user"), r.PostFormValue("password"), server.RemoteIP(r))
 	if err != nil {
 		msg := translator(pickLang(r))("bad_login")
 		status := http.StatusUnauthorized
@@ -189,7 +189,7 @@ func (c *Console) loginPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, p *server.Principal) {
-	c.srv.Logout(r.Context(), p, clientIP(r))
+	c.srv.Logout(r.Context(), p, server.RemoteIP(r))
 	http.SetCookie(w, &http.Cookie{Name: server.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -508,11 +508,4 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p *server.Princip
 		status = http.StatusNotFound
 	}
 	http.Error(w, http.StatusText(status)+": "+err.Error(), status)
-}
-
-func clientIP(r *http.Request) string {
-	if i := strings.LastIndexByte(r.RemoteAddr, ':'); i > 0 {
-		return strings.Trim(r.RemoteAddr[:i], "[]")
-	}
-	return r.RemoteAddr
 }

@@ -39,7 +39,7 @@ type EnrollResponse struct {
 
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
-	if !s.enrLim.Allow(remoteIP(r), now) {
+	if !s.enrLim.Allow(RemoteIP(r), now) {
 		writeErr(w, http.StatusTooManyRequests, "rate_limited", "too many enrolment attempts")
 		return
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.st.ConsumeToken(r.Context(), auth.HashSecret(req.Token), now.UTC())
 	if err != nil {
-		_, _ = s.audit.Record(r.Context(), "anonymous", "agent.enroll.refused", req.HostName, remoteIP(r), map[string]string{"reason": "invalid token"})
+		_, _ = s.audit.Record(r.Context(), "anonymous", "agent.enroll.refused", req.HostName, RemoteIP(r), map[string]string{"reason": "invalid token"})
 		writeErr(w, http.StatusForbidden, "token_invalid", "enrolment token invalid, expired, used up or revoked")
 		return
 	}
@@ -83,7 +83,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not record the agent")
 		return
 	}
-	_, _ = s.audit.Record(r.Context(), "token:"+tok.ID, "agent.enroll", agentID, remoteIP(r),
+	_, _ = s.audit.Record(r.Context(), "token:"+tok.ID, "agent.enroll", agentID, RemoteIP(r),
 		map[string]string{"hostname": req.HostName, "hospital": tok.Organization, "department": tok.Unit})
 	s.log.Info("agent enrolled", "agent", agentID, "host", req.HostName, "hospital", tok.Organization)
 	writeJSON(w, http.StatusOK, EnrollResponse{
@@ -211,6 +211,6 @@ func (s *Server) handleCommandResult(w http.ResponseWriter, r *http.Request, a s
 		writeErr(w, http.StatusInternalServerError, "internal", "could not record the result")
 		return
 	}
-	_, _ = s.audit.Record(r.Context(), "agent:"+a.ID, "command.result", id, remoteIP(r), map[string]string{"status": res.Status})
+	_, _ = s.audit.Record(r.Context(), "agent:"+a.ID, "command.result", id, RemoteIP(r), map[string]string{"status": res.Status})
 	writeJSON(w, http.StatusOK, map[string]string{"status": "recorded"})
 }

@@ -79,7 +79,7 @@ func (s *Server) handleHost(w http.ResponseWriter, r *http.Request, p *Principal
 }
 
 func (s *Server) handleRevokeHost(w http.ResponseWriter, r *http.Request, p *Principal) {
-	adm := &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+	adm := NewAdminFor(s)
 	if err := adm.RevokeAgent(r.Context(), p.Actor(r), r.PathValue("id")); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			writeErr(w, http.StatusNotFound, "not_found", "no such host")
@@ -295,7 +295,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *Pr
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	adm := &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+	adm := NewAdminFor(s)
 	secret, tok, err := adm.CreateToken(r.Context(), p.Actor(r), req)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
@@ -305,7 +305,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *Pr
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *Principal) {
-	adm := &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+	adm := NewAdminFor(s)
 	if err := adm.RevokeToken(r.Context(), p.Actor(r), r.PathValue("id")); err != nil {
 		writeErr(w, http.StatusNotFound, "not_found", "no such token")
 		return
@@ -340,7 +340,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *Pri
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	adm := &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+	adm := NewAdminFor(s)
 	u, err := adm.CreateUser(r.Context(), p.Actor(r), req)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
@@ -358,7 +358,7 @@ func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request, p *P
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	adm := &Admin{Store: s.st, Audit: s.audit, Now: s.cfg.Now}
+	adm := NewAdminFor(s)
 	secret, k, err := adm.CreateAPIKey(r.Context(), p.Actor(r), req.User, req.Name)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)

@@ -65,7 +65,7 @@ func (p *Principal) Actor(r *http.Request) Actor {
 	if p.APIKey != nil {
 		name += " (api key " + p.APIKey.ID + ")"
 	}
-	return Actor{Name: name, Remote: remoteIP(r)}
+	return Actor{Name: name, Remote: RemoteIP(r)}
 }
 
 type ctxKey struct{}
@@ -234,7 +234,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	res, err := s.Login(r.Context(), req.User, req.Password, remoteIP(r))
+	res, err := s.Login(r.Context(), req.User, req.Password, RemoteIP(r))
 	switch {
 	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrLockedOut):
 		writeErr(w, http.StatusTooManyRequests, "rate_limited", "%v", err)
@@ -248,7 +248,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *Principal) {
-	s.Logout(r.Context(), p, remoteIP(r))
+	s.Logout(r.Context(), p, RemoteIP(r))
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -14,8 +13,6 @@ type rejection struct {
 	status int
 	wire.Rejection
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // decodeBatch reads and validates a gzip JSON-lines batch within the
 // server's limits; a bad batch is refused whole.

@@ -45,7 +45,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	return nil
 }
 
-func remoteIP(r *http.Request) string {
+// RemoteIP is the client address of a request (no proxy headers are
+// trusted).
+func RemoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -67,7 +68,7 @@ func (s *Server) Ingest(ctx context.Context, a store.Agent, events []event.Event
 	ack := IngestAck{Accepted: inserted, Duplicates: len(events) - inserted}
 	for i := range events {
 		if events[i].Kind == event.KindState && events[i].Dataset == "host.inventory" {
-			if raw, err := jsonMarshal(&events[i]); err == nil {
+			if raw, err := json.Marshal(&events[i]); err == nil {
 				_ = s.st.SetInventory(ctx, a.ID, raw)
 			}
 		}

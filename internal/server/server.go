@@ -33,7 +33,6 @@ type Limits struct {
 	MaxDecompressedBytes int64   // after gunzip (default 64 MiB)
 	MaxRatio             float64 // decompressed/compressed (default 200)
 	MaxEventsPerBatch    int     // default 10 000
-	MaxJSONBody          int64   // plain JSON API bodies (default 1 MiB)
 }
 
 func (l *Limits) defaults() {
@@ -48,9 +47,6 @@ func (l *Limits) defaults() {
 	}
 	if l.MaxEventsPerBatch == 0 {
 		l.MaxEventsPerBatch = 10000
-	}
-	if l.MaxJSONBody == 0 {
-		l.MaxJSONBody = 1 << 20
 	}
 }
 
