@@ -240,6 +240,12 @@ func (c *Console) scoped(r *http.Request, p *server.Principal) (store.Agent, err
 }
 
 func (c *Console) host(w http.ResponseWriter, r *http.Request, p *server.Principal) {
+	c.hostPage(w, r, p, r.URL.Query().Get("notice"))
+}
+
+// hostPage renders a host with a notice (rendered, never put in a URL when
+// it carries a secret such as an unlock code).
+func (c *Console) hostPage(w http.ResponseWriter, r *http.Request, p *server.Principal, notice string) {
 	a, err := c.scoped(r, p)
 	if err != nil {
 		http.NotFound(w, r)
@@ -259,7 +265,7 @@ func (c *Console) host(w http.ResponseWriter, r *http.Request, p *server.Princip
 	sort.Strings(cmds)
 	// Command results come back as events of dataset agent.command.
 	res, _ := c.srv.Store().QueryEvents(r.Context(), store.EventQuery{HostID: a.ID, Fields: map[string]string{"event.dataset": "agent.command"}, Limit: 10})
-	c.render(w, r, p, "host", http.StatusOK, view{Notice: r.URL.Query().Get("notice"), Data: map[string]any{
+	c.render(w, r, p, "host", http.StatusOK, view{Notice: notice, Data: map[string]any{
 		"Host": c.srv.View(a), "Inventory": inv, "Commands": cmds, "Results": res.Events, "Baselines": c.baselines(r, a.ID)}})
 }
 
@@ -349,7 +355,8 @@ func (c *Console) unlockCode(w http.ResponseWriter, r *http.Request, p *server.P
 	}
 	notice := fmt.Sprintf("%s code: %s (valid until %s; medshield agent %s --code %s)", r.PostFormValue("action"), code,
 		exp.Local().Format("15:04"), r.PostFormValue("action"), code)
-	http.Redirect(w, r, "/hosts/"+url.PathEscape(r.PathValue("id"))+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	c.hostPage(w, r, p, notice)
 }
 
 func (c *Console) events(w http.ResponseWriter, r *http.Request, p *server.Principal) {
