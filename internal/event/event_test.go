@@ -19,6 +19,16 @@ func TestNewIDIsTimeOrderedUUIDv7(t *testing.T) {
 	if a == b {
 		t.Fatal("two ids are equal")
 	}
+	// Time-ordered: ids made one after another sort in creation order
+	// (stores page by id within a timestamp).
+	prev := NewID()
+	for i := 0; i < 10000; i++ {
+		id := NewID()
+		if id <= prev {
+			t.Fatalf("id %d %s sorts before its predecessor %s", i, id, prev)
+		}
+		prev = id
+	}
 }
 
 func TestValidate(t *testing.T) {
