@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/medshield/medshield/internal/corpus"
@@ -41,15 +40,7 @@ func realELFs() []string {
 
 func loadFile(t testing.TB, path string) module.Value {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := New().Load(&module.ScanContext{Data: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return reference.LoadFile(t, New(), path)
 }
 
 // TestDumpAgainstYara compares every field yara -D prints with ours.
@@ -61,16 +52,5 @@ func TestDumpAgainstYara(t *testing.T) {
 		files = append(files, reference.Synthetic(t, dir, "elf")...)
 		files = append(files, reference.ConformanceBlobs(t, dir)...)
 	}
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			want := reference.Dump(t, "elf", path)
-			got := reference.Flatten(loadFile(t, path))
-			if d := reference.Diff(want, got, nil); len(d) > 0 {
-				if len(d) > 40 {
-					d = append(d[:40], "...")
-				}
-				t.Errorf("%d differences with yara -D:\n%s", len(d), strings.Join(d, "\n"))
-			}
-		})
-	}
+	reference.CompareDumps(t, New(), files)
 }

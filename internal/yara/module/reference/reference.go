@@ -313,3 +313,34 @@ func ConformanceBlobs(t testing.TB, corpusDir string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// LoadFile runs module m on a file.
+func LoadFile(t testing.TB, m module.Module, path string) module.Value {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := m.Load(&module.ScanContext{Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// CompareDumps checks, file by file, that every field `yara -D` prints for
+// module m equals ours.
+func CompareDumps(t *testing.T, m module.Module, files []string) {
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			want := Dump(t, m.Name(), path)
+			got := Flatten(LoadFile(t, m, path))
+			if d := Diff(want, got, nil); len(d) > 0 {
+				if len(d) > 40 {
+					d = append(d[:40], "...")
+				}
+				t.Errorf("%d differences with yara -D:\n%s", len(d), strings.Join(d, "\n"))
+			}
+		})
+	}
+}
