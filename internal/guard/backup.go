@@ -285,15 +285,29 @@ func (b *Backup) RestoreIncident(id string) (RestoreResult, error) {
 		}
 		res.Restored = append(res.Restored, p)
 	}
-	for f := range named {
-		if _, ok := b.index[f]; !ok && filepath.Ext(f) != "" && !strings.HasSuffix(f, ".locked") {
-			if _, err := os.Stat(f); err != nil {
-				res.Missing = append(res.Missing, f)
-			}
+	// Named files with no copy: report the ones that are gone, except
+	// names derived from a backed-up file (NAME.ext for NAME: the
+	// attacker's own output, not a document).
+	for _, f := range inc.Files {
+		if _, ok := b.index[f]; ok || derivedFromBackup(b.index, f) {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			res.Missing = append(res.Missing, f)
 		}
 	}
 	sort.Strings(res.Missing)
 	return res, nil
+}
+
+func derivedFromBackup(index map[string]backupEntry, f string) bool {
+	for p := f; filepath.Ext(p) != ""; {
+		p = p[:len(p)-len(filepath.Ext(p))]
+		if _, ok := index[p]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // replacedNearby reports whether a removed file's name now exists with an

@@ -52,6 +52,9 @@ func TestBackupRestoresIncident(t *testing.T) {
 				t.Fatalf("%d documents still damaged after restore (%d before; restored %d, missing %v, failed %v)",
 					n, lostBefore, len(res.Restored), res.Missing, res.Failed)
 			}
+			if len(res.Missing) != 0 {
+				t.Fatalf("attacker output reported as missing documents: %v", res.Missing)
+			}
 			t.Logf("%s: %d documents damaged, %d restored", variant, lostBefore, len(res.Restored))
 		})
 	}
